@@ -21,9 +21,9 @@
 
 #include "logstream/plugin.h"
 
-#define LS_CONF_MAX_DEPTH 64      /* nesting levels */
-#define LS_CONF_MAX_NODES 100000  /* nodes after alias expansion, per file */
-#define LS_CONF_MAX_FILE (4 << 20) /* bytes per file */
+#define LS_CONF_MAX_DEPTH 64        /* nesting levels */
+#define LS_CONF_MAX_NODES 100000    /* nodes after alias expansion, per file */
+#define LS_CONF_MAX_FILE  (4 << 20) /* bytes per file */
 
 enum ls_node_kind {
     LS_NODE_SCALAR = 1,
@@ -38,7 +38,7 @@ struct ls_node {
     /* SCALAR: the value after ${ENV} expansion, NUL-terminated (may contain no NUL). */
     char *str;
     size_t len;
-    int plain;        /* SCALAR: 1 when unquoted (so `~`/`null` can mean "unset") */
+    int plain; /* SCALAR: 1 when unquoted (so `~`/`null` can mean "unset") */
     /* MAP: n pairs keys[i] -> vals[i] (keys are scalars); SEQ: n items vals[i]. */
     size_t n;
     struct ls_node **keys;
@@ -55,8 +55,8 @@ void ls_errors_init(struct ls_errors *e);
 void ls_errors_release(struct ls_errors *e);
 /* Add "file:line:col: path: message" (path omitted when NULL or empty; position omitted when
  * `at` is NULL, giving "path: message"). */
-void ls_errors_add(struct ls_errors *e, const struct ls_node *at, const char *path,
-                   const char *fmt, ...) LS_PRINTF(4, 5);
+void ls_errors_add(struct ls_errors *e, const struct ls_node *at, const char *path, const char *fmt,
+                   ...) LS_PRINTF(4, 5);
 void ls_errors_vadd(struct ls_errors *e, const struct ls_node *at, const char *path,
                     const char *fmt, va_list ap);
 /* Add a line verbatim (loader messages that name a file, not a node). */
@@ -66,7 +66,7 @@ void ls_errors_print(const struct ls_errors *e, FILE *f);
 
 struct ls_doc;
 
-/* Load `path` (a file, or a directory of *.yaml/*.yml files merged in name order). Returns 0
+/* Load `path` (a file, or a directory of *.yaml and *.yml files merged in name order). Returns 0
  * and *out, or a negative code with at least one error added (and *out NULL). An empty
  * directory is an error. Caller frees with ls_doc_free(). */
 int ls_conf_load(const char *path, struct ls_doc **out, struct ls_errors *errs);

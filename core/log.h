@@ -19,7 +19,7 @@ int ls_log_level(void);
 void ls_logp(int level, const char *prefix, const char *fmt, ...) LS_PRINTF(3, 4);
 void ls_vlogp(int level, const char *prefix, const char *fmt, va_list ap);
 
-#define ls_err(...) ls_logp(LS_LOG_ERROR, NULL, __VA_ARGS__)
+#define ls_err(...)  ls_logp(LS_LOG_ERROR, NULL, __VA_ARGS__)
 #define ls_warn(...) ls_logp(LS_LOG_WARN, NULL, __VA_ARGS__)
 #define ls_info(...) ls_logp(LS_LOG_INFO, NULL, __VA_ARGS__)
 #define ls_debug(...)                                                                              \

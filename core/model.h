@@ -39,29 +39,29 @@ enum ls_log_format {
 };
 
 struct ls_service_conf {
-    char *plugin_dir;         /* default: the build-tree or installed plugin directory */
-    char *state_dir;          /* default "./var/lib/logstream" */
-    char *admin_listen;       /* default "127.0.0.1:2020" */
-    int admin_enabled;        /* default 1 */
-    int log_level;            /* enum ls_log_level, default info */
-    int log_format;           /* enum ls_log_format, default text */
-    int64_t shutdown_grace;   /* ns, default 10s */
+    char *plugin_dir;          /* default: the build-tree or installed plugin directory */
+    char *state_dir;           /* default "./var/lib/logstream" */
+    char *admin_listen;        /* default "127.0.0.1:2020" */
+    int admin_enabled;         /* default 1 */
+    int log_level;             /* enum ls_log_level, default info */
+    int log_format;            /* enum ls_log_format, default text */
+    int64_t shutdown_grace;    /* ns, default 10s */
     int64_t batch_max_records; /* default 1024 */
-    uint64_t batch_max_bytes; /* default 1MiB */
-    int64_t batch_timeout;    /* ns, default 50ms: an open batch never waits longer */
-    uint64_t queue_max_bytes; /* default per-output queue bound, 64MiB */
-    int queue_on_full;        /* default enum ls_on_full block */
-    char *user, *group;       /* privilege drop after binding; NULL = stay */
+    uint64_t batch_max_bytes;  /* default 1MiB */
+    int64_t batch_timeout;     /* ns, default 50ms: an open batch never waits longer */
+    uint64_t queue_max_bytes;  /* default per-output queue bound, 64MiB */
+    int queue_on_full;         /* default enum ls_on_full block */
+    char *user, *group;        /* privilege drop after binding; NULL = stay */
 };
 
 /* Routing condition on an output reference: all present parts must hold. */
 struct ls_cond {
-    int active;           /* 0: no condition, everything passes */
-    uint32_t sev_mask;    /* bit s set: severity s (0..7) passes; bit 8: unknown passes */
-    uint32_t fac_mask;    /* bit f set: facility f (0..23) passes; bit 24: unknown passes */
-    char **apps;          /* NULL or list of app names */
+    int active;        /* 0: no condition, everything passes */
+    uint32_t sev_mask; /* bit s set: severity s (0..7) passes; bit 8: unknown passes */
+    uint32_t fac_mask; /* bit f set: facility f (0..23) passes; bit 24: unknown passes */
+    char **apps;       /* NULL or list of app names */
     size_t napps;
-    int apps_not;         /* 1: pass when app is NOT in the list */
+    int apps_not; /* 1: pass when app is NOT in the list */
     char **hosts;
     size_t nhosts;
     int hosts_not;
@@ -70,11 +70,11 @@ struct ls_cond {
 /* One plugin instance as configured. */
 struct ls_model_instance {
     const struct ls_plugin *plugin; /* owned by the registry */
-    char *name;       /* instance name: the user's `name:`, the shared output's key, or
-                       * generated "<pipeline>.<plugin>.<index>" */
-    void *conf;       /* plugin config struct, plugin->config_size bytes (may be NULL if 0) */
-    char *canon;      /* canonical text of the instance's mapping, for reload comparison */
-    char *path;       /* config path, e.g. "pipelines.apps.inputs[0]" */
+    char *name;  /* instance name: the user's `name:`, the shared output's key, or
+                  * generated "<pipeline>.<plugin>.<index>" */
+    void *conf;  /* plugin config struct, plugin->config_size bytes (may be NULL if 0) */
+    char *canon; /* canonical text of the instance's mapping, for reload comparison */
+    char *path;  /* config path, e.g. "pipelines.apps.inputs[0]" */
     const struct ls_node *node; /* the mapping, for positions in later messages */
     /* outputs only */
     int on_full;         /* enum ls_on_full */
@@ -84,7 +84,7 @@ struct ls_model_instance {
 };
 
 struct ls_model_route {
-    size_t output;        /* index into model->outputs */
+    size_t output; /* index into model->outputs */
     struct ls_cond cond;
 };
 

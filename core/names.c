@@ -8,18 +8,18 @@ static const char *const sev_names[8] = {"emerg",   "alert",  "crit", "err",
                                          "warning", "notice", "info", "debug"};
 
 static const char *const fac_names[24] = {
-    "kern",     "user",     "mail",   "daemon", "auth",     "syslog", "lpr",    "news",
-    "uucp",     "cron",     "authpriv", "ftp",  "ntp",      "security", "console", "solaris-cron",
-    "local0",   "local1",   "local2", "local3", "local4",   "local5", "local6", "local7"};
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "solaris-cron",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
 
 struct alias {
     const char *name;
     int value;
 };
 
-static const struct alias sev_aliases[] = {
-    {"emergency", 0}, {"panic", 0},   {"critical", 2}, {"error", 3}, {"warn", 4},
-    {"information", 6}, {"informational", 6}, {NULL, 0}};
+static const struct alias sev_aliases[] = {{"emergency", 0},     {"panic", 0}, {"critical", 2},
+                                           {"error", 3},         {"warn", 4},  {"information", 6},
+                                           {"informational", 6}, {NULL, 0}};
 
 static int word_eq(const char *s, size_t len, const char *word)
 {

@@ -31,8 +31,9 @@ struct ls_opt_target {
  * unknown keys (with "did you mean"), wrong types, values out of range, bad enum words,
  * missing required keys. `path` is the config path of the map, e.g. "pipelines.apps.inputs[0]
  * (tcp)". Returns 0 or the negative count of errors added. */
-int ls_options_apply(const struct ls_opt_target *targets, size_t ntargets, const struct ls_node *map,
-                     const char *path, const char *const *ignore, struct ls_errors *errs);
+int ls_options_apply(const struct ls_opt_target *targets, size_t ntargets,
+                     const struct ls_node *map, const char *path, const char *const *ignore,
+                     struct ls_errors *errs);
 
 /* Set every option of `table` in `conf` to its default (what apply does first). */
 int ls_options_defaults(const struct ls_option *table, void *conf, struct ls_errors *errs);
@@ -55,10 +56,10 @@ void ls_options_help(FILE *f, const struct ls_option *table, int indent);
 const char *ls_opt_type_name(int type, int item_type);
 
 /* Value parsers. Return 0 or -1. */
-int ls_parse_size(const char *s, uint64_t *out);     /* "512", "64k", "64KiB", "1.5MB", "2G" */
-int ls_parse_duration(const char *s, int64_t *ns);   /* "250ms", "5s", "1m", "2h", "1d", "0" */
-int ls_parse_int(const char *s, int64_t *out);       /* decimal, optional sign */
-int ls_parse_bool(const char *s, int *out);          /* true/false/yes/no/on/off */
+int ls_parse_size(const char *s, uint64_t *out);   /* "512", "64k", "64KiB", "1.5MB", "2G" */
+int ls_parse_duration(const char *s, int64_t *ns); /* "250ms", "5s", "1m", "2h", "1d", "0" */
+int ls_parse_int(const char *s, int64_t *out);     /* decimal, optional sign */
+int ls_parse_bool(const char *s, int *out);        /* true/false/yes/no/on/off */
 /* "host:port", "[v6addr]:port", "*:port"; port 1..65535 (0 allowed when allow_zero). On
  * success fills host (without brackets; "" for "*") and port. */
 int ls_parse_address(const char *s, char *host, size_t hostlen, int *port, int allow_zero);

@@ -43,7 +43,7 @@ extern "C" {
 #define LS_ABI_MINOR 0
 
 #if defined(__GNUC__) || defined(__clang__)
-#define LS_EXPORT __attribute__((visibility("default")))
+#define LS_EXPORT       __attribute__((visibility("default")))
 #define LS_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #else
 #define LS_EXPORT
@@ -117,7 +117,7 @@ struct ls_field {
 };
 
 /* Record flags. */
-#define LS_REC_TRUNCATED 0x0001u   /* the input cut the line at max_line */
+#define LS_REC_TRUNCATED   0x0001u /* the input cut the line at max_line */
 #define LS_REC_PARSE_ERROR 0x0002u /* a parser could not parse it; passed through unchanged */
 
 /* One log event. Obtain records only through ls_batch_record()/ls_input_append(): members are
@@ -163,12 +163,12 @@ struct ls_opt_list {
 
 /* One option. Tables end with an entry whose name is NULL. */
 struct ls_option {
-    const char *name;   /* YAML key: lowercase, digits and '_' */
-    int type;           /* enum ls_opt_type */
-    size_t offset;      /* offsetof(your_conf, member) */
-    const char *def;    /* default as YAML text ("9001", "64MiB", "json"); NULL = no default */
-    int required;       /* 1: the user must set it */
-    int64_t min, max;   /* INT, SIZE, DURATION bounds, inclusive; both 0 = unbounded */
+    const char *name; /* YAML key: lowercase, digits and '_' */
+    int type;         /* enum ls_opt_type */
+    size_t offset;    /* offsetof(your_conf, member) */
+    const char *def;  /* default as YAML text ("9001", "64MiB", "json"); NULL = no default */
+    int required;     /* 1: the user must set it */
+    int64_t min, max; /* INT, SIZE, DURATION bounds, inclusive; both 0 = unbounded */
     const char *const *enum_values; /* ENUM: NULL-terminated list of accepted words */
     int item_type;                  /* LIST: type of each item */
     const struct ls_option *sub;    /* OBJECT: nested table */
@@ -184,19 +184,20 @@ enum ls_kind {
 };
 
 /* Plugin flags. */
-#define LS_PLUGIN_DATAGRAM 0x0001u /* input cannot push back: when a queue it feeds is full,
-                                    * its batches are dropped and counted instead of pausing it */
+#define LS_PLUGIN_DATAGRAM                                                                         \
+    0x0001u /* input cannot push back: when a queue it feeds is full,                              \
+             * its batches are dropped and counted instead of pausing it */
 
 struct ls_plugin {
-    uint32_t abi_major;  /* LS_ABI_MAJOR the plugin was built against */
-    uint32_t abi_minor;  /* LS_ABI_MINOR the plugin was built against */
-    uint32_t struct_size; /* sizeof(struct ls_plugin) the plugin was built against */
-    int kind;            /* enum ls_kind */
-    const char *name;    /* the `type:` users write; [a-z0-9_]+ */
-    const char *summary; /* one line for --list-plugins */
+    uint32_t abi_major;              /* LS_ABI_MAJOR the plugin was built against */
+    uint32_t abi_minor;              /* LS_ABI_MINOR the plugin was built against */
+    uint32_t struct_size;            /* sizeof(struct ls_plugin) the plugin was built against */
+    int kind;                        /* enum ls_kind */
+    const char *name;                /* the `type:` users write; [a-z0-9_]+ */
+    const char *summary;             /* one line for --list-plugins */
     const struct ls_option *options; /* may be NULL: no options */
-    size_t config_size;  /* size of the config struct the core allocates and fills */
-    uint32_t flags;      /* LS_PLUGIN_* */
+    size_t config_size;              /* size of the config struct the core allocates and fills */
+    uint32_t flags;                  /* LS_PLUGIN_* */
 
     /* Main thread, before start. `conf` is the filled config struct (owned by the core, valid
      * until after fini). Store the plugin's per-instance state in *state. Return 0, or a
@@ -237,12 +238,14 @@ struct ls_plugin {
     void (*reopen)(struct ls_instance *ins, void *state);
 };
 
-#define LS_PLUGIN_DEFINE(...)                                                                    \
-    LS_EXPORT extern const struct ls_plugin ls_plugin_entry;                                     \
-    LS_EXPORT const struct ls_plugin ls_plugin_entry = {.abi_major = LS_ABI_MAJOR,               \
-                                                        .abi_minor = LS_ABI_MINOR,               \
-                                                        .struct_size = sizeof(struct ls_plugin), \
-                                                        __VA_ARGS__}
+/* The definition takes its default visibility (and, in C++, its external linkage) from the
+ * declaration before it: g++ warns that a repeated visibility attribute is "ignored". */
+#define LS_PLUGIN_DEFINE(...)                                                                      \
+    LS_EXPORT extern const struct ls_plugin ls_plugin_entry;                                       \
+    const struct ls_plugin ls_plugin_entry = {.abi_major = LS_ABI_MAJOR,                           \
+                                              .abi_minor = LS_ABI_MINOR,                           \
+                                              .struct_size = sizeof(struct ls_plugin),             \
+                                              __VA_ARGS__}
 
 /* ---- Host services: logging ---------------------------------------------------------------- */
 
@@ -273,7 +276,7 @@ LS_EXPORT int64_t ls_now(void);
 
 /* ---- Host services: event loop (instance thread only) -------------------------------------- */
 
-#define LS_WATCH_READ 0x02u
+#define LS_WATCH_READ  0x02u
 #define LS_WATCH_WRITE 0x04u
 
 /* Called on the instance thread when fd is ready; `events` is a mask of LS_WATCH_*. */
@@ -305,8 +308,8 @@ LS_EXPORT void ls_timer_free(struct ls_timer *t); /* NULL is ignored */
  * message == raw, unknown severity/facility, time == received, pid/uid/gid -1; the returned
  * pointer may be used to set more until the next ls_input_* call. Batches close by themselves
  * on size, count or a short time limit, and when the loop goes idle. Instance thread only. */
-LS_EXPORT struct ls_record *ls_input_append(struct ls_instance *ins, const void *data,
-                                            size_t len, const char *peer, int64_t received);
+LS_EXPORT struct ls_record *ls_input_append(struct ls_instance *ins, const void *data, size_t len,
+                                            const char *peer, int64_t received);
 
 /* Close the open batch now: run the parser chain and route it. Rarely needed. */
 LS_EXPORT void ls_input_flush(struct ls_instance *ins);

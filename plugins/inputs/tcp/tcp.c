@@ -1,0 +1,582 @@
+/*
+ * tcp.c - the `tcp` input: newline-framed log lines over TCP (IPv4 and IPv6).
+ *
+ * One listening socket per instance, non-blocking, on the instance's loop. Each connection
+ * owns a framer (framer.h) that buffers at most one partial line of max_line + 1 bytes; the
+ * read buffer is shared by the instance (one thread). Every complete line becomes one record
+ * through ls_input_append(); nothing read is ever dropped silently: over-long lines are cut
+ * and flagged, a final unterminated line is emitted when the peer closes or the input stops.
+ *
+ * Backpressure is the core's: it suspends the instance's READ watches while a queue is full.
+ * The read loop stops as soon as the instance is paused, and the idle timer never closes a
+ * connection while the instance is paused (its data may be waiting unread in the kernel).
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+
+#include <logstream/plugin.h>
+
+#include "framer.h"
+
+#define READ_SIZE        (64 * 1024)  /* one read(2) */
+#define READ_BUDGET      (256 * 1024) /* bytes per callback, so connections take turns */
+#define ACCEPT_BUDGET    64           /* accepts per callback */
+#define ACCEPT_RETRY_NS  100000000LL  /* out of fds: pause accepting this long */
+#define WARN_INTERVAL_NS 10000000000LL
+#define PEER_SIZE        (INET6_ADDRSTRLEN + 16)
+
+struct tcp_conf {
+    char *listen;
+    uint64_t max_line;
+    int64_t max_connections;
+    int64_t idle_timeout; /* ns, 0 = none */
+    int64_t backlog;
+};
+
+static const struct ls_option tcp_options[] = {
+    {.name = "listen",
+     .type = LS_OPT_ADDRESS,
+     .offset = offsetof(struct tcp_conf, listen),
+     .required = 1,
+     .doc = "address to listen on: host:port or [v6]:port; \"*:port\" listens on every address"},
+    {.name = "max_line",
+     .type = LS_OPT_SIZE,
+     .offset = offsetof(struct tcp_conf, max_line),
+     .def = "64KiB",
+     .min = 16,
+     .max = 64LL * 1024 * 1024,
+     .doc = "longest line kept whole; longer lines are cut here and flagged truncated"},
+    {.name = "max_connections",
+     .type = LS_OPT_INT,
+     .offset = offsetof(struct tcp_conf, max_connections),
+     .def = "1024",
+     .min = 1,
+     .max = 1000000,
+     .doc = "connections open at once; further ones are accepted and closed at once"},
+    {.name = "idle_timeout",
+     .type = LS_OPT_DURATION,
+     .offset = offsetof(struct tcp_conf, idle_timeout),
+     .def = "0",
+     .min = 0,
+     .max = 366LL * 24 * 3600 * 1000000000LL,
+     .doc = "close a connection that sent nothing for this long; 0 = never"},
+    {.name = "backlog",
+     .type = LS_OPT_INT,
+     .offset = offsetof(struct tcp_conf, backlog),
+     .def = "511",
+     .min = 1,
+     .max = 65535,
+     .doc = "listen(2) backlog: connections the kernel queues before they are accepted"},
+    {.name = NULL},
+};
+
+struct tcp_state;
+
+struct tcp_conn {
+    struct tcp_conn *prev, *next;
+    struct tcp_state *st;
+    int fd;
+    struct ls_watch *watch;
+    struct ls_timer *idle;
+    int64_t last_active; /* CLOCK_MONOTONIC ns of the last data read */
+    int64_t received;    /* ls_now() of the read being framed */
+    struct ls_framer framer;
+    char peer[PEER_SIZE];
+};
+
+struct tcp_state {
+    struct ls_instance *ins;
+    const struct tcp_conf *conf;
+    int listen_fd;
+    struct ls_watch *listen_watch;
+    struct ls_timer *accept_retry;
+    struct tcp_conn *conns; /* doubly linked list of open connections */
+    int64_t nconns;
+    char *rbuf; /* READ_SIZE bytes, shared by the connections of this instance */
+    struct ls_counter *accepted, *refused, *truncated;
+    int64_t refused_warned_at; /* monotonic ns of the last refusal warning, 0 = never */
+    uint64_t refused_quiet;    /* refusals since that warning */
+    int64_t nofd_warned_at;
+};
+
+static int64_t mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* "127.0.0.1:5000", "[::1]:5000"; IPv4-mapped IPv6 peers are shown as IPv4. */
+static void format_sockaddr(const struct sockaddr_storage *ss, char *out, size_t size)
+{
+    char host[INET6_ADDRSTRLEN];
+
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
+        snprintf(out, size, "%s:%u", host, (unsigned)ntohs(sin->sin_port));
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+            inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host, sizeof host);
+            snprintf(out, size, "%s:%u", host, (unsigned)ntohs(sin6->sin6_port));
+        } else {
+            inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
+            snprintf(out, size, "[%s]:%u", host, (unsigned)ntohs(sin6->sin6_port));
+        }
+    } else {
+        snprintf(out, size, "unknown");
+    }
+}
+
+/* ---- connections ------------------------------------------------------------------------- */
+
+static void on_line(void *arg, const char *line, size_t len, int truncated)
+{
+    struct tcp_conn *c = arg;
+    struct ls_record *r = ls_input_append(c->st->ins, line, len, c->peer, c->received);
+
+    if (truncated) {
+        if (r) {
+            r->flags |= LS_REC_TRUNCATED;
+        }
+        ls_counter_add(c->st->truncated, 1);
+    }
+}
+
+/* Emit the pending partial line (nothing accepted is lost), then close and free. */
+static void conn_close(struct tcp_conn *c)
+{
+    struct tcp_state *st = c->st;
+
+    /* c->received is still the time of the read that brought the partial line */
+    ls_framer_finish(&c->framer, on_line, c);
+    ls_framer_release(&c->framer);
+    ls_watch_free(c->watch);
+    ls_timer_free(c->idle);
+    close(c->fd);
+    if (c->prev) {
+        c->prev->next = c->next;
+    } else {
+        st->conns = c->next;
+    }
+    if (c->next) {
+        c->next->prev = c->prev;
+    }
+    st->nconns--;
+    free(c);
+}
+
+/* Returns 0 while the connection stays open, -1 once it was closed. */
+static int conn_read_once(struct tcp_conn *c, size_t *budget)
+{
+    struct tcp_state *st = c->st;
+    ssize_t n = read(c->fd, st->rbuf, READ_SIZE);
+
+    if (n > 0) {
+        c->received = ls_now();
+        if (st->conf->idle_timeout > 0) {
+            c->last_active = mono_now();
+        }
+        ls_framer_feed(&c->framer, st->rbuf, (size_t)n, on_line, c);
+        *budget = (size_t)n >= *budget ? 0 : *budget - (size_t)n;
+        if ((size_t)n < READ_SIZE) {
+            *budget = 0; /* drained for now: do not spend a read(2) on EAGAIN */
+        }
+        return 0;
+    }
+    if (n == 0) {
+        ls_log(st->ins, LS_LOG_DEBUG, "connection from %s closed by peer", c->peer);
+        conn_close(c);
+        return -1;
+    }
+    if (errno == EINTR) {
+        return 0;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        *budget = 0;
+        return 0;
+    }
+    ls_log(st->ins, LS_LOG_INFO, "read from %s: %s", c->peer, strerror(errno));
+    conn_close(c);
+    return -1;
+}
+
+static void on_conn_read(struct ls_watch *w, int fd, unsigned events, void *arg)
+{
+    struct tcp_conn *c = arg;
+    size_t budget = READ_BUDGET;
+
+    (void)w;
+    (void)fd;
+    (void)events;
+    while (budget > 0) {
+        if (conn_read_once(c, &budget) < 0) {
+            return;
+        }
+        if (ls_input_paused(c->st->ins)) {
+            return;
+        }
+    }
+}
+
+static void on_idle_timer(struct ls_timer *t, void *arg)
+{
+    struct tcp_conn *c = arg;
+    int64_t timeout = c->st->conf->idle_timeout;
+    int64_t quiet = mono_now() - c->last_active;
+
+    /* While paused we do not read, so silence proves nothing: look again later. */
+    if (ls_input_paused(c->st->ins)) {
+        ls_timer_arm(t, timeout);
+        return;
+    }
+    if (quiet < timeout) {
+        ls_timer_arm(t, timeout - quiet);
+        return;
+    }
+    ls_log(c->st->ins, LS_LOG_DEBUG, "closing connection from %s: idle for %lld ms", c->peer,
+           (long long)(quiet / 1000000));
+    conn_close(c);
+}
+
+static void conn_open(struct tcp_state *st, int fd, const struct sockaddr_storage *ss)
+{
+    struct tcp_conn *c = calloc(1, sizeof *c);
+    int one = 1;
+
+    if (!c) {
+        fprintf(stderr, "logstream: tcp: out of memory allocating %zu bytes\n", sizeof *c);
+        abort();
+    }
+    c->st = st;
+    c->fd = fd;
+    format_sockaddr(ss, c->peer, sizeof c->peer);
+    ls_framer_init(&c->framer, (size_t)st->conf->max_line);
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    c->watch = ls_watch_new(st->ins, fd, LS_WATCH_READ, on_conn_read, c);
+    if (!c->watch) {
+        ls_log(st->ins, LS_LOG_ERROR, "cannot watch connection from %s; closing it", c->peer);
+        goto out_free;
+    }
+    if (st->conf->idle_timeout > 0) {
+        c->idle = ls_timer_new(st->ins, on_idle_timer, c);
+        if (!c->idle || ls_timer_arm(c->idle, st->conf->idle_timeout) < 0) {
+            ls_log(st->ins, LS_LOG_ERROR, "cannot time connection from %s; closing it", c->peer);
+            goto out_free;
+        }
+        c->last_active = mono_now();
+    }
+    c->next = st->conns;
+    if (st->conns) {
+        st->conns->prev = c;
+    }
+    st->conns = c;
+    st->nconns++;
+    ls_counter_add(st->accepted, 1);
+    ls_log(st->ins, LS_LOG_DEBUG, "connection from %s", c->peer);
+    return;
+
+out_free:
+    ls_timer_free(c->idle);
+    ls_watch_free(c->watch);
+    close(fd);
+    free(c);
+}
+
+/* ---- listener ---------------------------------------------------------------------------- */
+
+static void refuse(struct tcp_state *st, int fd, const struct sockaddr_storage *ss)
+{
+    char peer[PEER_SIZE];
+    int64_t now = mono_now();
+
+    close(fd);
+    ls_counter_add(st->refused, 1);
+    if (st->refused_warned_at != 0 && now - st->refused_warned_at < WARN_INTERVAL_NS) {
+        st->refused_quiet++;
+        return;
+    }
+    format_sockaddr(ss, peer, sizeof peer);
+    if (st->refused_quiet > 0) {
+        ls_log(st->ins, LS_LOG_WARN,
+               "refused connection from %s: max_connections (%lld) reached "
+               "(%llu more refused since the last warning)",
+               peer, (long long)st->conf->max_connections, (unsigned long long)st->refused_quiet);
+    } else {
+        ls_log(st->ins, LS_LOG_WARN, "refused connection from %s: max_connections (%lld) reached",
+               peer, (long long)st->conf->max_connections);
+    }
+    st->refused_warned_at = now;
+    st->refused_quiet = 0;
+}
+
+static void on_accept_retry(struct ls_timer *t, void *arg)
+{
+    struct tcp_state *st = arg;
+
+    (void)t;
+    if (st->listen_watch) {
+        ls_watch_set(st->listen_watch, LS_WATCH_READ);
+    }
+}
+
+/* Out of file descriptors: the listener would stay readable and spin, so stop watching it
+ * for a moment. */
+static void accept_backoff(struct tcp_state *st, int err)
+{
+    int64_t now = mono_now();
+
+    if (st->nofd_warned_at == 0 || now - st->nofd_warned_at >= WARN_INTERVAL_NS) {
+        ls_log(st->ins, LS_LOG_WARN, "accept: %s; pausing accepts for 100 ms", strerror(err));
+        st->nofd_warned_at = now;
+    }
+    if (!st->accept_retry) {
+        st->accept_retry = ls_timer_new(st->ins, on_accept_retry, st);
+    }
+    if (st->accept_retry && ls_timer_arm(st->accept_retry, ACCEPT_RETRY_NS) == 0) {
+        ls_watch_set(st->listen_watch, 0);
+    }
+}
+
+static void on_accept(struct ls_watch *w, int fd, unsigned events, void *arg)
+{
+    struct tcp_state *st = arg;
+
+    (void)w;
+    (void)events;
+    for (int i = 0; i < ACCEPT_BUDGET; i++) {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof ss;
+        int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+        if (cfd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) {
+                continue;
+            }
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                accept_backoff(st, errno);
+            } else if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                ls_log(st->ins, LS_LOG_ERROR, "accept: %s", strerror(errno));
+            }
+            return;
+        }
+        if (st->nconns >= st->conf->max_connections) {
+            refuse(st, cfd, &ss);
+        } else {
+            conn_open(st, cfd, &ss);
+        }
+    }
+}
+
+/* Split "host:port", "[v6]:port", "*:port" or ":port"; host "" means every address. */
+static int split_address(const char *addr, char *host, size_t hsize, char *port, size_t psize)
+{
+    const char *colon;
+    size_t hlen;
+
+    if (addr[0] == '[') {
+        const char *end = strchr(addr, ']');
+        if (!end || end[1] != ':') {
+            return -1;
+        }
+        hlen = (size_t)(end - addr - 1);
+        addr++;
+        colon = end + 1;
+    } else {
+        colon = strrchr(addr, ':');
+        if (!colon || memchr(addr, ':', (size_t)(colon - addr))) {
+            return -1;
+        }
+        hlen = (size_t)(colon - addr);
+    }
+    if (hlen >= hsize || strlen(colon + 1) >= psize || colon[1] == '\0') {
+        return -1;
+    }
+    memcpy(host, addr, hlen);
+    host[hlen] = '\0';
+    if (strcmp(host, "*") == 0) {
+        host[0] = '\0';
+    }
+    strcpy(port, colon + 1);
+    return 0;
+}
+
+/* socket + bind + listen one address; returns the fd or -1 with errno set. */
+static int listen_on(const struct addrinfo *ai, int wildcard, int backlog)
+{
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    int one = 1, zero = 0, err;
+
+    if (fd < 0) {
+        return -1;
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
+        goto out_close;
+    }
+    /* "*:port" on an IPv6 socket takes IPv4 clients too. */
+    if (wildcard && ai->ai_family == AF_INET6 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) < 0) {
+        goto out_close;
+    }
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, backlog) < 0) {
+        goto out_close;
+    }
+    return fd;
+
+out_close:
+    err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+}
+
+/* Bind the first usable address of `listen`; IPv6 first for the wildcard. */
+static int open_listener(struct tcp_state *st)
+{
+    const char *addr = st->conf->listen;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char host[256], port[16];
+    int rc, fd = -1, err = 0;
+
+    if (split_address(addr, host, sizeof host, port, sizeof port) < 0) {
+        ls_log(st->ins, LS_LOG_ERROR, "listen %s: expected host:port or [v6]:port", addr);
+        return -1;
+    }
+    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
+    if (rc != 0) {
+        ls_log(st->ins, LS_LOG_ERROR, "listen %s: %s", addr, gai_strerror(rc));
+        return -1;
+    }
+    for (int pass = 0; pass < 2 && fd < 0; pass++) {
+        for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+            if ((ai->ai_family == AF_INET6) != (pass == 0)) {
+                continue;
+            }
+            fd = listen_on(ai, host[0] == '\0', (int)st->conf->backlog);
+            if (fd < 0 && err == 0) {
+                err = errno; /* report the first failure: the preferred address's */
+            }
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        ls_log(st->ins, LS_LOG_ERROR, "listen %s: %s", addr, strerror(err ? err : EADDRNOTAVAIL));
+    }
+    return fd;
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+static int tcp_init(struct ls_instance *ins, const void *conf, void **state)
+{
+    struct tcp_state *st = calloc(1, sizeof *st);
+
+    if (!st) {
+        fprintf(stderr, "logstream: tcp: out of memory allocating %zu bytes\n", sizeof *st);
+        abort();
+    }
+    st->ins = ins;
+    st->conf = conf;
+    st->listen_fd = -1;
+    st->accepted = ls_counter_new(ins, "connections_accepted", "TCP connections accepted");
+    st->refused = ls_counter_new(ins, "refused_connections",
+                                 "TCP connections closed at once: max_connections reached");
+    st->truncated = ls_counter_new(ins, "truncated_lines", "lines cut at max_line");
+    *state = st;
+    return LS_OK;
+}
+
+static int tcp_start(struct ls_instance *ins, void *state)
+{
+    struct tcp_state *st = state;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof ss;
+    char bound[PEER_SIZE];
+
+    st->rbuf = malloc(READ_SIZE);
+    if (!st->rbuf) {
+        fprintf(stderr, "logstream: tcp: out of memory allocating %d bytes\n", READ_SIZE);
+        abort();
+    }
+    st->listen_fd = open_listener(st);
+    if (st->listen_fd < 0) {
+        return LS_ERROR;
+    }
+    st->listen_watch = ls_watch_new(ins, st->listen_fd, LS_WATCH_READ, on_accept, st);
+    if (!st->listen_watch) {
+        ls_log(ins, LS_LOG_ERROR, "listen %s: cannot watch the socket", st->conf->listen);
+        close(st->listen_fd);
+        st->listen_fd = -1;
+        return LS_ERROR;
+    }
+    if (getsockname(st->listen_fd, (struct sockaddr *)&ss, &sl) == 0) {
+        format_sockaddr(&ss, bound, sizeof bound);
+    } else {
+        snprintf(bound, sizeof bound, "%s", st->conf->listen);
+    }
+    ls_log(ins, LS_LOG_INFO, "listening on %s", bound);
+    return LS_OK;
+}
+
+static void tcp_stop(struct ls_instance *ins, void *state)
+{
+    struct tcp_state *st = state;
+
+    (void)ins;
+    ls_timer_free(st->accept_retry);
+    st->accept_retry = NULL;
+    ls_watch_free(st->listen_watch);
+    st->listen_watch = NULL;
+    if (st->listen_fd >= 0) {
+        close(st->listen_fd);
+        st->listen_fd = -1;
+    }
+    while (st->conns) {
+        conn_close(st->conns);
+    }
+}
+
+/* Main thread. After a normal stop nothing is open; if stop never ran, close what is left
+ * without touching watches and timers (the core frees those). */
+static void tcp_fini(struct ls_instance *ins, void *state)
+{
+    struct tcp_state *st = state;
+
+    (void)ins;
+    if (!st) {
+        return;
+    }
+    if (st->listen_fd >= 0) {
+        close(st->listen_fd);
+    }
+    while (st->conns) {
+        struct tcp_conn *c = st->conns;
+        st->conns = c->next;
+        ls_framer_release(&c->framer);
+        close(c->fd);
+        free(c);
+    }
+    free(st->rbuf);
+    free(st);
+}
+
+LS_PLUGIN_DEFINE(.kind = LS_KIND_INPUT, .name = "tcp",
+                 .summary = "Receive newline-delimited log lines over TCP", .options = tcp_options,
+                 .config_size = sizeof(struct tcp_conf), .init = tcp_init, .start = tcp_start,
+                 .stop = tcp_stop, .fini = tcp_fini);

@@ -1,0 +1,98 @@
+"""SIGTERM / SIGINT drain everything accepted and exit 0; SIGUSR1 reopens output files."""
+
+import os
+import signal
+import threading
+
+from conftest import (connect, count_lines, free_port, read_lines, scale, send_lines,
+                      simple_config, wait_for)
+
+
+def line_for(conn, i):
+    return b"conn=%d i=%07d %s" % (conn, i, b"s" * (40 + i % 60))
+
+
+def _blast(port, conn, n, errors):
+    try:
+        s = connect(port, timeout=60)
+        for start in range(0, n, 5000):
+            s.sendall(b"".join(line_for(conn, i) + b"\n" for i in range(start, min(n, start + 5000))))
+        s.close()
+    except Exception as e:
+        errors.append(f"connection {conn}: {e!r}")
+
+
+def _check_complete(out, conns, n):
+    got = read_lines(out)
+    per = {c: [] for c in range(conns)}
+    for l in got:
+        c = int(l.split(b" ", 1)[0][5:])
+        per[c].append(l)
+    for c in range(conns):
+        expected = [line_for(c, i) for i in range(n)]
+        if per[c] != expected:
+            have = set(per[c])
+            lost = sum(1 for e in expected if e not in have)
+            raise AssertionError(f"connection {c}: {len(per[c])} lines, expected {n}; "
+                                 f"{lost} lost, {len(per[c]) - len(have)} duplicated, "
+                                 f"order kept: {sorted(per[c]) == per[c]}")
+    assert len(got) == conns * n
+
+
+def _term_under_load(daemon, sig):
+    d = daemon()
+    port = free_port()
+    out = d.dir / "out.log"
+    d.start(simple_config(port, out), service_extra="shutdown_grace: 30s")
+    n = max(20_000, int(100_000 * scale()))
+    errors = []
+    threads = [threading.Thread(target=_blast, args=(port, c, n, errors)) for c in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    # Every socket is written and closed: stop the daemon at once, mid-stream for it.
+    os.kill(d.pid, sig)
+    assert not errors, errors
+    done_before = count_lines(out)
+    d.stop(send=False)
+    print(f"{done_before} of {2 * n} lines were written when the signal was sent")
+    _check_complete(out, 2, n)
+
+
+def test_sigterm_under_load_delivers_everything(daemon):
+    _term_under_load(daemon, signal.SIGTERM)
+
+
+def test_sigint_under_load_delivers_everything(daemon):
+    _term_under_load(daemon, signal.SIGINT)
+
+
+def test_sigusr1_reopens_output_file(daemon):
+    d = daemon()
+    port = free_port()
+    out = d.dir / "out.log"
+    rotated = d.dir / "out.log.1"
+    d.start(simple_config(port, out))
+    first = [b"before rotation %d" % i for i in range(100)]
+    send_lines(port, first)
+    wait_for(lambda: count_lines(out) >= len(first), 10)
+    os.rename(out, rotated)
+    d.send_signal(signal.SIGUSR1)
+    # The output reopens the configured path: a new file appears there.
+    wait_for(lambda: out.exists(), 10, msg=f"{out} re-created after SIGUSR1")
+    second = [b"after rotation %d" % i for i in range(100)]
+    send_lines(port, second)
+    wait_for(lambda: count_lines(out) >= len(second), 10,
+             msg=lambda: f"{len(second)} lines in the new {out}")
+    # A second rotation works too.
+    os.rename(out, d.dir / "out.log.2")
+    d.send_signal(signal.SIGUSR1)
+    wait_for(lambda: out.exists(), 10)
+    third = [b"after second rotation %d" % i for i in range(10)]
+    send_lines(port, third)
+    wait_for(lambda: count_lines(out) >= len(third), 10)
+    d.stop()
+    assert read_lines(rotated) == first
+    assert read_lines(d.dir / "out.log.2") == second
+    assert read_lines(out) == third
