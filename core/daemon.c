@@ -16,11 +16,13 @@
 
 #include "admin.h"
 #include "log.h"
+#include "metrics.h"
 #include "runtime.h"
 #include "util.h"
 
 struct daemon {
     const struct ls_cli *cli;
+    struct ls_metric *m_generation, *m_reload_ok, *m_reload_failed;
     struct ls_registry reg;
     struct event_base *base;
     struct ls_status st;
@@ -158,6 +160,7 @@ static void reload(struct daemon *d)
                plural(errs.count, "error", "errors"));
         free(d->st.last_reload_error);
         d->st.last_reload_error = join_errors(&errs);
+        ls_metric_add(d->m_reload_failed, 1);
         ls_errors_release(&errs);
         return;
     }
@@ -169,11 +172,14 @@ static void reload(struct daemon *d)
                gen);
         free(d->st.last_reload_error);
         d->st.last_reload_error = ls_xstrdup("an instance could not start (see the log)");
+        ls_metric_add(d->m_reload_failed, 1);
         return;
     }
     ls_runtime_free(d->st.rt);
     d->st.rt = rt;
     d->st.generation = gen;
+    ls_metric_set(d->m_generation, gen);
+    ls_metric_add(d->m_reload_ok, 1);
     free(d->st.last_reload_error);
     d->st.last_reload_error = NULL;
     ls_log_setup(rt->model->service.log_level, rt->model->service.log_format);
@@ -281,6 +287,14 @@ int ls_daemon_run(const struct ls_cli *cli)
     }
     count_model(m, &ni, &np);
     d.st.generation = 1;
+    d.m_generation =
+        ls_metric_get("logstream_config_generation", LS_METRIC_GAUGE,
+                      "Configuration generation: 1 at start, +1 per good reload", NULL);
+    d.m_reload_ok = ls_metric_get("logstream_reloads_total", LS_METRIC_COUNTER, "Reloads by result",
+                                  "result=\"ok\"");
+    d.m_reload_failed = ls_metric_get("logstream_reloads_total", LS_METRIC_COUNTER,
+                                      "Reloads by result", "result=\"failed\"");
+    ls_metric_set(d.m_generation, 1);
     rc = ls_runtime_apply(NULL, m, doc, &d.st.rt);
     if (!d.st.rt) {
         ls_err("start failed");

@@ -95,7 +95,7 @@ static int list_plugins(const struct ls_cli *cli)
     load_plugins(cli, &reg);
     qsort(reg.items, reg.count, sizeof *reg.items, kind_order);
     for (size_t i = 0; i < reg.count; i++) {
-        printf("%-6s %-12s %s\n", ls_kind_name(reg.items[i].desc.kind), reg.items[i].desc.name,
+        printf("%s %s - %s\n", ls_kind_name(reg.items[i].desc.kind), reg.items[i].desc.name,
                reg.items[i].desc.summary);
     }
     ls_registry_release(&reg);

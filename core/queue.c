@@ -85,12 +85,10 @@ int ls_queue_push(struct ls_queue *q, struct ls_batch *b, struct ls_queue_waiter
     }
     ring_put(q, b);
     q->bytes += b->mem;
-    if (q->on_full == LS_ON_FULL_BLOCK && q->bytes >= q->max_bytes && w) {
-        if (!w->waiting) {
-            w->waiting = 1;
-            w->next = q->waiters;
-            q->waiters = w;
-        }
+    if (q->on_full == LS_ON_FULL_BLOCK && q->bytes >= q->max_bytes && w && !w->waiting) {
+        w->waiting = 1;
+        w->next = q->waiters;
+        q->waiters = w;
         res = LS_PUSH_FULL;
     }
     pthread_mutex_unlock(&q->mu);

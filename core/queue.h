@@ -43,7 +43,9 @@ struct ls_queue {
 
 enum ls_push_result {
     LS_PUSH_OK = 0,      /* queued, room left */
-    LS_PUSH_FULL = 1,    /* queued, now full: the waiter was registered; stop reading */
+    LS_PUSH_FULL = 1,    /* queued, now full: the waiter was newly registered and will be
+                          * woken exactly once; stop reading. (A push by a producer already
+                          * waiting returns LS_PUSH_OK: it is already counted as blocked.) */
     LS_PUSH_DROPPED = 2, /* refused (drop_newest, or a datagram producer on a full queue) */
 };
 
