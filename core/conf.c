@@ -28,9 +28,9 @@
 /* Scalar text after alias and ${ENV} expansion, per file. */
 #define MAX_EXPANDED_BYTES ((uint64_t)LS_CONF_MAX_FILE * 4)
 /* User text quoted in a message is cut to this many bytes. */
-#define CLIP_MAX 60
-#define ENV_NAME_MAX 255
-#define ARENA_CHUNK (64 * 1024)
+#define CLIP_MAX           60
+#define ENV_NAME_MAX       255
+#define ARENA_CHUNK        (64 * 1024)
 
 /* ---- Error list ---------------------------------------------------------------------------- */
 
@@ -90,8 +90,8 @@ void ls_errors_vadd(struct ls_errors *e, const struct ls_node *at, const char *p
     ls_sbuf_release(&sb);
 }
 
-void ls_errors_add(struct ls_errors *e, const struct ls_node *at, const char *path,
-                   const char *fmt, ...)
+void ls_errors_add(struct ls_errors *e, const struct ls_node *at, const char *path, const char *fmt,
+                   ...)
 {
     va_list ap;
 
@@ -389,8 +389,10 @@ static int expand_ref(struct loader *ld, const struct ls_node *at, const struct 
         }
     }
     if (!env_name_ok(ref, nlen)) {
-        loader_error(ld, at, fr, "invalid environment variable reference '${%s}' (write $$ for a "
-                     "literal $)", clip(buf, sizeof buf, ref, len));
+        loader_error(ld, at, fr,
+                     "invalid environment variable reference '${%s}' (write $$ for a "
+                     "literal $)",
+                     clip(buf, sizeof buf, ref, len));
         return -1;
     }
     memcpy(name, ref, nlen);
@@ -669,9 +671,8 @@ static void syntax_error(struct ls_errors *errs, const char *file, const yaml_pa
     } else {
         at = mark_node(file, p->problem_mark);
     }
-    ls_errors_add(errs, &at, NULL, "syntax error: %s%s%s",
-                  p->problem ? p->problem : "invalid YAML", p->context ? " " : "",
-                  p->context ? p->context : "");
+    ls_errors_add(errs, &at, NULL, "syntax error: %s%s%s", p->problem ? p->problem : "invalid YAML",
+                  p->context ? " " : "", p->context ? p->context : "");
 }
 
 /* Event pass: reject too many nodes, too deep nesting and extra documents before loading. */
@@ -764,8 +765,8 @@ static const char *const section_names[] = {"service", "outputs", "pipelines", N
 #define NSECTIONS 3
 
 struct section {
-    struct ls_node *key;  /* first `name:` key seen, NULL if none */
-    struct ls_node *map;  /* first value (for the merged map's position) */
+    struct ls_node *key; /* first `name:` key seen, NULL if none */
+    struct ls_node *map; /* first value (for the merged map's position) */
     struct ls_node **keys, **vals;
     size_t n, cap, vcap;
     int order;
@@ -914,8 +915,7 @@ static void load_buffer(struct ls_doc *doc, struct merge *mg, const char *file, 
         mg->first_file = file;
     }
     if (len > LS_CONF_MAX_FILE) {
-        ls_errors_add_raw(errs, "%s: file is too large (%zu bytes, limit %d)", file, len,
-                          LS_CONF_MAX_FILE);
+        ls_errors_add_raw(errs, "%s: file is too large (limit %d bytes)", file, LS_CONF_MAX_FILE);
         return;
     }
     parse_file(doc, file, buf, len, &root, errs);
@@ -930,7 +930,8 @@ static int read_file(const char *path, char **out, size_t *outlen, struct ls_err
     struct stat st;
     char *buf = NULL;
     size_t len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named *.yaml must not hang the loader (regular files ignore it) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
     if (fd < 0) {
         ls_errors_add_raw(errs, "%s: %s", path, strerror(errno));
@@ -964,8 +965,7 @@ static int read_file(const char *path, char **out, size_t *outlen, struct ls_err
         }
     }
     if (len > LS_CONF_MAX_FILE) {
-        ls_errors_add_raw(errs, "%s: file is too large (more than %d bytes)", path,
-                          LS_CONF_MAX_FILE);
+        ls_errors_add_raw(errs, "%s: file is too large (limit %d bytes)", path, LS_CONF_MAX_FILE);
         goto out_free;
     }
     close(fd);
@@ -1192,36 +1192,47 @@ char *ls_node_canonical(const struct ls_node *n)
     return ls_sbuf_detach(&sb);
 }
 
-/* Levenshtein distance, or `cap` as soon as it must exceed cap - 1. */
+/* Edit distance counting insertions, deletions, substitutions and transpositions of adjacent
+ * characters ("tpc" -> "tcp" is 1), or `cap` as soon as it must be at least cap. */
 static size_t edit_distance(const char *a, size_t al, const char *b, size_t bl, size_t cap)
 {
-    size_t *row = ls_xmalloc((bl + 1) * sizeof *row), d;
+    size_t *rows = ls_xmalloc(3 * (bl + 1) * sizeof *rows), d;
+    size_t *prev2 = rows, *prev = rows + bl + 1, *cur = rows + 2 * (bl + 1);
 
     for (size_t j = 0; j <= bl; j++) {
-        row[j] = j;
+        prev[j] = j;
     }
     for (size_t i = 1; i <= al; i++) {
-        size_t diag = row[0], best;
+        size_t best;
 
-        row[0] = i;
-        best = row[0];
+        cur[0] = i;
+        best = i;
         for (size_t j = 1; j <= bl; j++) {
-            size_t up = row[j];
-            size_t v = diag + (a[i - 1] != b[j - 1]);
+            size_t v = prev[j - 1] + (a[i - 1] != b[j - 1]);
 
-            v = up + 1 < v ? up + 1 : v;
-            v = row[j - 1] + 1 < v ? row[j - 1] + 1 : v;
-            row[j] = v;
-            diag = up;
+            v = prev[j] + 1 < v ? prev[j] + 1 : v;
+            v = cur[j - 1] + 1 < v ? cur[j - 1] + 1 : v;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < v) {
+                v = prev2[j - 2] + 1;
+            }
+            cur[j] = v;
             best = v < best ? v : best;
         }
         if (best >= cap) {
-            free(row);
+            free(rows);
             return cap;
         }
+        {
+            size_t *t = prev2;
+
+            prev2 = prev;
+            prev = cur;
+            cur = t;
+        }
     }
-    d = row[bl];
-    free(row);
+    d = prev[bl];
+    free(rows);
     return d;
 }
 

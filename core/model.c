@@ -26,12 +26,12 @@
 #define LS_PLUGIN_INSTALL_DIR "/usr/local/lib/logstream/plugins"
 #endif
 
-#define CLIP_MAX 60
+#define CLIP_MAX          60
 #define INSTANCE_NAME_MAX 128
-#define SEV_ALL 0x1ffu      /* severities 0..7 and unknown (bit 8) */
-#define FAC_ALL 0x1ffffffu  /* facilities 0..23 and unknown (bit 24) */
-#define SEV_UNKNOWN_BIT 8
-#define FAC_UNKNOWN_BIT 24
+#define SEV_ALL           0x1ffu     /* severities 0..7 and unknown (bit 8) */
+#define FAC_ALL           0x1ffffffu /* facilities 0..23 and unknown (bit 24) */
+#define SEV_UNKNOWN_BIT   8
+#define FAC_UNKNOWN_BIT   24
 
 /* ---- The service section ------------------------------------------------------------------- */
 
@@ -40,11 +40,11 @@ static const char *const log_formats[] = {"text", "json", NULL};
 static const char *const on_full_words[] = {"block", "drop_newest", "drop_oldest", NULL};
 
 #define SVC(m) offsetof(struct ls_service_conf, m)
-#define KIB 1024LL
-#define MIB (1024 * KIB)
-#define TIB (1024 * 1024 * MIB)
-#define MS 1000000LL
-#define SEC (1000 * MS)
+#define KIB    1024LL
+#define MIB    (1024 * KIB)
+#define TIB    (1024 * 1024 * MIB)
+#define MS     1000000LL
+#define SEC    (1000 * MS)
 
 static const struct ls_option admin_options[] = {
     {.name = "listen",
@@ -59,20 +59,19 @@ static const struct ls_option admin_options[] = {
      .doc = "serve the admin HTTP server"},
     {0}};
 
-static const struct ls_option log_options[] = {
-    {.name = "level",
-     .type = LS_OPT_ENUM,
-     .offset = SVC(log_level),
-     .def = "info",
-     .enum_values = log_levels,
-     .doc = "level of the daemon's own log"},
-    {.name = "format",
-     .type = LS_OPT_ENUM,
-     .offset = SVC(log_format),
-     .def = "text",
-     .enum_values = log_formats,
-     .doc = "format of the daemon's own log on stderr"},
-    {0}};
+static const struct ls_option log_options[] = {{.name = "level",
+                                                .type = LS_OPT_ENUM,
+                                                .offset = SVC(log_level),
+                                                .def = "info",
+                                                .enum_values = log_levels,
+                                                .doc = "level of the daemon's own log"},
+                                               {.name = "format",
+                                                .type = LS_OPT_ENUM,
+                                                .offset = SVC(log_format),
+                                                .def = "text",
+                                                .enum_values = log_formats,
+                                                .doc = "format of the daemon's own log on stderr"},
+                                               {0}};
 
 static const struct ls_option batch_options[] = {
     {.name = "max_records",
@@ -248,6 +247,14 @@ static int is_null(const struct ls_node *n)
                    strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0));
 }
 
+/* For `type:` and output references, where `null` is a plugin's or an output's name: only an
+ * empty value or `~` means "not given". */
+static int is_absent(const struct ls_node *n)
+{
+    return !n ||
+           (n->kind == LS_NODE_SCALAR && n->plain && (n->len == 0 || strcmp(n->str, "~") == 0));
+}
+
 static int name_ok(const char *s)
 {
     size_t n = strlen(s);
@@ -285,8 +292,7 @@ static void unknown_type(struct build *b, int kind, const struct ls_node *type, 
     struct ls_sbuf sb;
 
     ls_sbuf_init(&sb);
-    ls_sbuf_addf(&sb, "unknown %s type '%s'", ls_kind_name(kind),
-                 clip(buf, sizeof buf, type->str));
+    ls_sbuf_addf(&sb, "unknown %s type '%s'", ls_kind_name(kind), clip(buf, sizeof buf, type->str));
     if (s) {
         ls_sbuf_addf(&sb, " (did you mean '%s'?)", s);
     } else if (names && names[0]) {
@@ -310,7 +316,7 @@ static const struct ls_plugin *resolve_type(struct build *b, int kind, const str
     const struct ls_node *type = ls_node_get(map, "type");
     const struct ls_plugin *p;
 
-    if (is_null(type)) {
+    if (is_absent(type)) {
         ls_errors_add(b->errs, map, path, "missing required option 'type'");
         return NULL;
     }
@@ -402,10 +408,8 @@ static void check_listener(struct build *b, const struct ls_model_instance *ins)
                 return;
             }
         }
-        ls_grow((void **)&b->listeners, &b->listeners_cap, b->nlisteners + 1,
-                sizeof *b->listeners);
-        b->listeners[b->nlisteners++] =
-            (struct listener){ins->plugin, t[i].name, v, ins->path};
+        ls_grow((void **)&b->listeners, &b->listeners_cap, b->nlisteners + 1, sizeof *b->listeners);
+        b->listeners[b->nlisteners++] = (struct listener){ins->plugin, t[i].name, v, ins->path};
     }
 }
 
@@ -431,8 +435,8 @@ static void build_instance(struct build *b, struct ls_model_instance *ins, int k
         return;
     }
     ins->plugin = resolve_type(b, kind, map, path);
-    ins->name = shared ? ls_xstrdup(shared)
-                       : instance_name(b, map, path, pipeline, index, ins->plugin);
+    ins->name =
+        shared ? ls_xstrdup(shared) : instance_name(b, map, path, pipeline, index, ins->plugin);
     ins->canon = ls_node_canonical(map);
     if (!ins->plugin) {
         return;
@@ -444,9 +448,9 @@ static void build_instance(struct build *b, struct ls_model_instance *ins, int k
     targets[nt++] = (struct ls_opt_target){ins->plugin->options, ins->conf};
     disp = display_path(ins);
     ls_options_apply(targets, nt, map, disp,
-                     shared                     ? ignore_shared
-                     : kind == LS_KIND_OUTPUT   ? ignore_inline
-                                                : ignore_other,
+                     shared                   ? ignore_shared
+                     : kind == LS_KIND_OUTPUT ? ignore_inline
+                                              : ignore_other,
                      b->errs);
     free(disp);
     ins->on_full = core.on_full;
@@ -468,15 +472,13 @@ struct word_set {
 static const char *const sev_names[] = {"emerg",  "alert", "crit",  "err",     "warning",
                                         "notice", "info",  "debug", "unknown", NULL};
 static const char *const fac_names[] = {
-    "kern",   "user",   "mail",   "daemon", "auth",   "syslog",  "lpr",      "news",
-    "uucp",   "cron",   "authpriv", "ftp",  "ntp",    "security", "console", "solaris-cron",
-    "local0", "local1", "local2", "local3", "local4", "local5",  "local6",   "local7",
-    "unknown", NULL};
+    "kern",    "user",         "mail",   "daemon",   "auth",   "syslog", "lpr",
+    "news",    "uucp",         "cron",   "authpriv", "ftp",    "ntp",    "security",
+    "console", "solaris-cron", "local0", "local1",   "local2", "local3", "local4",
+    "local5",  "local6",       "local7", "unknown",  NULL};
 
-static const struct word_set sev_set = {"severity", ls_severity_parse, sev_names,
-                                        SEV_UNKNOWN_BIT};
-static const struct word_set fac_set = {"facility", ls_facility_parse, fac_names,
-                                        FAC_UNKNOWN_BIT};
+static const struct word_set sev_set = {"severity", ls_severity_parse, sev_names, SEV_UNKNOWN_BIT};
+static const struct word_set fac_set = {"facility", ls_facility_parse, fac_names, FAC_UNKNOWN_BIT};
 
 /* One severity/facility word -> its bit number, or -1 (error added). */
 static int word_bit(struct build *b, const struct word_set *ws, const struct ls_node *n,
@@ -536,8 +538,7 @@ static int word_mask(struct build *b, const struct word_set *ws, const struct ls
 }
 
 /* "<= warning", "< err", ">= notice", "> info", "= info", "warning". */
-static int severity_expr(struct build *b, const struct ls_node *n, const char *path,
-                         uint32_t *mask)
+static int severity_expr(struct build *b, const struct ls_node *n, const char *path, uint32_t *mask)
 {
     const char *s = n->str, *end;
     char op[3] = "";
@@ -593,8 +594,7 @@ static const struct ls_node *not_form(struct build *b, const struct ls_node *n, 
     if (n->n != 1 || strcmp(n->keys[0]->str, "not") != 0 || is_null(n->vals[0]) ||
         n->vals[0]->kind == LS_NODE_MAP) {
         ls_errors_add(b->errs, n, path,
-                      "option 'when.%s': expected a name, a list of names or {not: [names]}",
-                      what);
+                      "option 'when.%s': expected a name, a list of names or {not: [names]}", what);
         *bad = 1;
         return NULL;
     }
@@ -627,8 +627,8 @@ static int parse_words(struct build *b, const struct word_set *ws, const struct 
 }
 
 /* app/host: a name, a list of names, or {not: ...}. */
-static int parse_names(struct build *b, const struct ls_node *n, const char *what,
-                       const char *path, char ***out, size_t *count, int *negate)
+static int parse_names(struct build *b, const struct ls_node *n, const char *what, const char *path,
+                       char ***out, size_t *count, int *negate)
 {
     int bad;
     const struct ls_node *neg = not_form(b, n, what, path, &bad);
@@ -645,15 +645,14 @@ static int parse_names(struct build *b, const struct ls_node *n, const char *wha
     }
     if (src->kind == LS_NODE_MAP || cnt == 0) {
         ls_errors_add(b->errs, src, path,
-                      "option 'when.%s': expected a name, a list of names or {not: [names]}",
-                      what);
+                      "option 'when.%s': expected a name, a list of names or {not: [names]}", what);
         return -1;
     }
     for (size_t i = 0; i < cnt; i++) {
         if (items[i]->kind != LS_NODE_SCALAR || items[i]->len == 0) {
-            ls_errors_add(b->errs, items[i], path, "option 'when.%s': expected a name, got %s",
-                          what, items[i]->kind == LS_NODE_SCALAR ? "an empty string"
-                                                                 : ls_node_kind_name(items[i]));
+            ls_errors_add(
+                b->errs, items[i], path, "option 'when.%s': expected a name, got %s", what,
+                items[i]->kind == LS_NODE_SCALAR ? "an empty string" : ls_node_kind_name(items[i]));
             return -1;
         }
     }
@@ -822,8 +821,7 @@ static void unknown_output(struct build *b, const struct ls_node *n, const char 
     if (s) {
         ls_errors_add(b->errs, n, path, "unknown output '%s' (did you mean '%s'?)", buf, s);
     } else if (b->nshared == 0) {
-        ls_errors_add(b->errs, n, path, "unknown output '%s' (no shared outputs are defined)",
-                      buf);
+        ls_errors_add(b->errs, n, path, "unknown output '%s' (no shared outputs are defined)", buf);
     } else {
         ls_errors_add(b->errs, n, path, "unknown output '%s'", buf);
     }
@@ -837,9 +835,9 @@ static void route_shared(struct build *b, struct ls_model_pipeline *p, const str
     long idx;
     struct ls_model_route *r;
 
-    if (n->kind != LS_NODE_SCALAR || is_null(n)) {
+    if (n->kind != LS_NODE_SCALAR || is_absent(n)) {
         ls_errors_add(b->errs, n, path, "option 'output': expected an output name, got %s",
-                      is_null(n) ? "nothing" : ls_node_kind_name(n));
+                      is_absent(n) ? "nothing" : ls_node_kind_name(n));
         return;
     }
     idx = find_shared(b, n->str);
@@ -849,8 +847,7 @@ static void route_shared(struct build *b, struct ls_model_pipeline *p, const str
     }
     for (size_t i = 0; i < p->nroutes; i++) {
         if (p->routes[i].output == (size_t)idx) {
-            ls_errors_add(b->errs, n, path, "output '%s' is listed twice in this pipeline",
-                          n->str);
+            ls_errors_add(b->errs, n, path, "output '%s' is listed twice in this pipeline", n->str);
             return;
         }
     }
@@ -867,7 +864,7 @@ static void build_route(struct build *b, struct ls_model_pipeline *p, const stru
     const struct ls_node *out = ls_node_get(ref, "output");
     const struct ls_node *type = ls_node_get(ref, "type");
 
-    if (ref->kind == LS_NODE_SCALAR && !is_null(ref)) {
+    if (ref->kind == LS_NODE_SCALAR && !is_absent(ref)) {
         route_shared(b, p, ref, NULL, path);
     } else if (ref->kind == LS_NODE_MAP && out && type) {
         ls_errors_add(b->errs, ref, path,
@@ -945,8 +942,10 @@ static void build_pipeline(struct build *b, struct ls_model_pipeline *p, const s
                       clip(buf, sizeof buf, key->str));
     }
     if (!is_null(val) && val->kind != LS_NODE_MAP) {
-        ls_errors_add(b->errs, val, path, "expected a mapping of inputs, parsers and outputs, "
-                      "got %s", ls_node_kind_name(val));
+        ls_errors_add(b->errs, val, path,
+                      "expected a mapping of inputs, parsers and outputs, "
+                      "got %s",
+                      ls_node_kind_name(val));
         free(path);
         return;
     }
@@ -996,8 +995,8 @@ static void report_dup_name(struct build *b, const struct ls_model_instance *ins
     char *disp = display_path(ins);
 
     if (!is_null(n) && n->kind == LS_NODE_SCALAR) {
-        ls_errors_add(b->errs, n, disp, "option 'name': name '%s' is already used by %s",
-                      ins->name, first->path);
+        ls_errors_add(b->errs, n, disp, "option 'name': name '%s' is already used by %s", ins->name,
+                      first->path);
     } else {
         ls_errors_add(b->errs, ins->node, disp, "instance name '%s' is already used by %s",
                       ins->name, first->path);

@@ -17,10 +17,10 @@
 
 #include "util.h"
 
-#define CLIP_MAX 60
-#define NAME_MAX_LEN 63
-#define TABLE_MAX 256
-#define ENUM_MAX 64
+#define CLIP_MAX         60
+#define NAME_MAX_LEN     63
+#define TABLE_MAX        256
+#define ENUM_MAX         64
 #define OBJECT_DEPTH_MAX 4
 
 #define KIB 1024ULL
@@ -28,12 +28,12 @@
 #define GIB (MIB * 1024)
 #define TIB (GIB * 1024)
 
-#define NS_US 1000LL
-#define NS_MS (NS_US * 1000)
-#define NS_S (NS_MS * 1000)
-#define NS_MIN (NS_S * 60)
+#define NS_US   1000LL
+#define NS_MS   (NS_US * 1000)
+#define NS_S    (NS_MS * 1000)
+#define NS_MIN  (NS_S * 60)
 #define NS_HOUR (NS_MIN * 60)
-#define NS_DAY (NS_HOUR * 24)
+#define NS_DAY  (NS_HOUR * 24)
 
 /* Option names the core uses in instance mappings; a plugin table may not take them. */
 static const char *const reserved_names[] = {"type", "name", "when", "on_full", "queue_size", NULL};
@@ -111,9 +111,9 @@ static uint64_t size_unit(const char *u)
     static const struct {
         const char *word;
         uint64_t mult;
-    } units[] = {{"", 1},      {"b", 1},      {"k", KIB},    {"kb", KIB},   {"kib", KIB},
-                 {"m", MIB},   {"mb", MIB},   {"mib", MIB},  {"g", GIB},    {"gb", GIB},
-                 {"gib", GIB}, {"t", TIB},    {"tb", TIB},   {"tib", TIB},  {NULL, 0}};
+    } units[] = {{"", 1},      {"b", 1},    {"k", KIB},   {"kb", KIB},  {"kib", KIB},
+                 {"m", MIB},   {"mb", MIB}, {"mib", MIB}, {"g", GIB},   {"gb", GIB},
+                 {"gib", GIB}, {"t", TIB},  {"tb", TIB},  {"tib", TIB}, {NULL, 0}};
 
     for (size_t i = 0; units[i].word; i++) {
         if (strcasecmp(u, units[i].word) == 0) {
@@ -146,8 +146,8 @@ static int64_t duration_unit(const char *u, size_t len)
     static const struct {
         const char *word;
         int64_t ns;
-    } units[] = {{"ns", 1},     {"us", NS_US},     {"ms", NS_MS},  {"s", NS_S},
-                 {"m", NS_MIN}, {"h", NS_HOUR},    {"d", NS_DAY},  {NULL, 0}};
+    } units[] = {{"ns", 1},     {"us", NS_US},  {"ms", NS_MS}, {"s", NS_S},
+                 {"m", NS_MIN}, {"h", NS_HOUR}, {"d", NS_DAY}, {NULL, 0}};
 
     for (size_t i = 0; units[i].word; i++) {
         if (strlen(units[i].word) == len && memcmp(u, units[i].word, len) == 0) {
@@ -405,13 +405,11 @@ static const char *clip(char *buf, size_t len, const char *s)
 
 const char *ls_opt_type_name(int type, int item_type)
 {
-    static const char *const names[] = {
-        NULL,  "string", "bool", "int",  "size",   "duration",
-        "enum", "address", "path", "list", "object"};
-    static const char *const lists[] = {
-        NULL,           "list of string", "list of bool",    "list of int",
-        "list of size", "list of duration", "list of enum", "list of address",
-        "list of path"};
+    static const char *const names[] = {NULL,   "string",  "bool", "int",  "size",  "duration",
+                                        "enum", "address", "path", "list", "object"};
+    static const char *const lists[] = {NULL,           "list of string",  "list of bool",
+                                        "list of int",  "list of size",    "list of duration",
+                                        "list of enum", "list of address", "list of path"};
 
     if (type == LS_OPT_LIST) {
         return item_type >= LS_OPT_STRING && item_type <= LS_OPT_PATH ? lists[item_type] : "list";
@@ -807,8 +805,7 @@ static int defaults_rec(const struct ls_option *table, void *conf, const char *p
         }
         ls_sbuf_init(&sb);
         if (set_default(o, conf, &sb) < 0) {
-            ls_errors_add(errs, NULL, NULL, "option '%s%s': default: %s", prefix, o->name,
-                          sb.buf);
+            ls_errors_add(errs, NULL, NULL, "option '%s%s': default: %s", prefix, o->name, sb.buf);
             bad++;
         }
         ls_sbuf_release(&sb);
@@ -837,11 +834,11 @@ static int is_null(const struct ls_node *n)
             strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
 }
 
-static void opt_error(struct apply *a, const struct ls_node *at, const char *name,
-                      const char *fmt, ...) LS_PRINTF(4, 5);
+static void opt_error(struct apply *a, const struct ls_node *at, const char *name, const char *fmt,
+                      ...) LS_PRINTF(4, 5);
 
-static void opt_error(struct apply *a, const struct ls_node *at, const char *name,
-                      const char *fmt, ...)
+static void opt_error(struct apply *a, const struct ls_node *at, const char *name, const char *fmt,
+                      ...)
 {
     struct ls_sbuf sb;
     va_list ap;
@@ -1063,8 +1060,7 @@ static void check_required(struct apply *a, const struct ls_option *table, const
             check_required(a, o->sub, NULL, at, sub);
             free(sub);
         } else if (o->required) {
-            ls_errors_add(a->errs, at, a->path, "missing required option '%s%s'", prefix,
-                          o->name);
+            ls_errors_add(a->errs, at, a->path, "missing required option '%s%s'", prefix, o->name);
         }
     }
 }
@@ -1111,8 +1107,9 @@ static void apply_map(struct apply *a, const struct ls_opt_target *targets, size
     free(g.suggested);
 }
 
-int ls_options_apply(const struct ls_opt_target *targets, size_t ntargets, const struct ls_node *map,
-                     const char *path, const char *const *ignore, struct ls_errors *errs)
+int ls_options_apply(const struct ls_opt_target *targets, size_t ntargets,
+                     const struct ls_node *map, const char *path, const char *const *ignore,
+                     struct ls_errors *errs)
 {
     struct apply a = {errs, path};
     size_t before = errs->count;
@@ -1178,8 +1175,8 @@ static int check_default(const struct ls_option *o, char *why, size_t whylen, co
         const char *tn = o->type == LS_OPT_LIST ? ls_opt_type_name(o->type, o->item_type)
                                                 : ls_opt_type_name(o->type, 0);
 
-        snprintf(why, whylen, "option '%s': default \"%s\" is not %s %s", name, o->def,
-                 article(tn), tn);
+        snprintf(why, whylen, "option '%s': default \"%s\" is not %s %s", name, o->def, article(tn),
+                 tn);
     }
     member_release(&tmp, conf);
     ls_sbuf_release(&sb);
@@ -1196,8 +1193,8 @@ static int check_enum(const struct ls_option *o, char *why, size_t whylen, const
     }
     for (i = 0; o->enum_values[i]; i++) {
         if (i >= ENUM_MAX || !o->enum_values[i][0]) {
-            snprintf(why, whylen, "option '%s': enum_values must be 1 to %d non-empty words",
-                     name, ENUM_MAX);
+            snprintf(why, whylen, "option '%s': enum_values must be 1 to %d non-empty words", name,
+                     ENUM_MAX);
             return -1;
         }
     }
@@ -1251,8 +1248,8 @@ static int check_option(const struct ls_option *table, size_t i, size_t conf_siz
     }
     if (bounded(o, o->type == LS_OPT_LIST ? o->item_type : o->type) &&
         (o->min > o->max || (o->type != LS_OPT_INT && o->min < 0))) {
-        snprintf(why, whylen, "option '%s': bounds %lld..%lld are invalid", name,
-                 (long long)o->min, (long long)o->max);
+        snprintf(why, whylen, "option '%s': bounds %lld..%lld are invalid", name, (long long)o->min,
+                 (long long)o->max);
         return -1;
     }
     if (o->type == LS_OPT_OBJECT) {
@@ -1296,8 +1293,7 @@ static int check_table(const struct ls_option *table, size_t conf_size, int dept
     return 0;
 }
 
-int ls_option_table_check(const struct ls_option *table, size_t conf_size, char *why,
-                          size_t whylen)
+int ls_option_table_check(const struct ls_option *table, size_t conf_size, char *why, size_t whylen)
 {
     if (whylen) {
         why[0] = '\0';
@@ -1332,8 +1328,8 @@ static void help_measure(const struct ls_option *table, int indent, struct help_
 
         ls_sbuf_init(&sb);
         help_default(&sb, o);
-        w->name = (size_t)indent + strlen(o->name) > w->name ? (size_t)indent + strlen(o->name)
-                                                              : w->name;
+        w->name =
+            (size_t)indent + strlen(o->name) > w->name ? (size_t)indent + strlen(o->name) : w->name;
         w->type = tl > w->type ? tl : w->type;
         w->def = sb.len > w->def ? sb.len : w->def;
         ls_sbuf_release(&sb);
@@ -1364,8 +1360,7 @@ static void help_rows(FILE *f, const struct ls_option *table, int indent, int ba
         }
         ls_sbuf_addf(&line, "%*s%-*s  %-*s  %-*s  ", base + indent, "",
                      (int)(w->name - (size_t)indent), o->name, (int)w->type,
-                     ls_opt_type_name(o->type, o->item_type), (int)w->def,
-                     def.buf ? def.buf : "");
+                     ls_opt_type_name(o->type, o->item_type), (int)w->def, def.buf ? def.buf : "");
         if (o->doc && extra.len) {
             ls_sbuf_addf(&line, "%s (%s)", o->doc, extra.buf);
         } else if (o->doc || extra.len) {

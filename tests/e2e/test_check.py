@@ -27,6 +27,9 @@ pipelines:
       - type: null
 """
 
+# The same with the inline output's type quoted, so the error cases below depend on nothing else.
+BASE = VALID.replace("type: null", 'type: "null"')
+
 
 def check(tmp_path, files, env=None, extra_args=()):
     conf = tmp_path / "conf.d"
@@ -45,10 +48,21 @@ def error_lines(r):
 
 
 def test_valid_summary(tmp_path):
-    r = check(tmp_path, {"10-a.yaml": VALID.format(port=9001)})
+    r = check(tmp_path, {"10-a.yaml": BASE.format(port=9001)})
     assert r.returncode == 0, r.stderr
     assert r.stdout == "configuration ok: 1 pipeline, 1 input, 0 parsers, 2 outputs\n"
     assert error_lines(r) == []
+
+
+def test_spec_example_inline_null_output_unquoted(tmp_path):
+    # The spec's own example writes the inline output as `{ type: null }`: the plain word
+    # `null` names the null plugin there, it does not mean "no type".
+    r = check(tmp_path, {"10-a.yaml": VALID.format(port=9001)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "configuration ok: 1 pipeline, 1 input, 0 parsers, 2 outputs\n"
+    flow = VALID.format(port=9001).replace("      - type: null\n", "      - { type: null }\n")
+    r = check(tmp_path, {"10-a.yaml": flow})
+    assert r.returncode == 0, r.stderr
 
 
 def test_valid_summary_plurals_and_merge(tmp_path):
@@ -64,7 +78,7 @@ def test_valid_summary_plurals_and_merge(tmp_path):
                         "  sys:\n"
                         "    inputs: [ { type: tcp, listen: '127.0.0.1:9003' } ]\n"
                         "    parsers: []\n"
-                        "    outputs: [ archive, { type: null }, { type: null, name: n2 } ]\n"),
+                        "    outputs: [ archive, { type: \"null\" }, { type: 'null', name: n2 } ]\n"),
         "ignored.txt": "this: is not yaml: at all: [",
     }
     r = check(tmp_path, files)
@@ -77,14 +91,14 @@ def test_check_does_not_bind(tmp_path):
     s.bind(("127.0.0.1", 0))
     s.listen(1)
     try:
-        r = check(tmp_path, {"10-a.yaml": VALID.format(port=s.getsockname()[1])})
+        r = check(tmp_path, {"10-a.yaml": BASE.format(port=s.getsockname()[1])})
     finally:
         s.close()
     assert r.returncode == 0, r.stderr
 
 
 def test_env_expansion(tmp_path):
-    text = VALID.replace("127.0.0.1:{port}", "${LS_E2E_HOST:-127.0.0.1}:${LS_E2E_PORT}")
+    text = BASE.replace("127.0.0.1:{port}", "${LS_E2E_HOST:-127.0.0.1}:${LS_E2E_PORT}")
     r = check(tmp_path, {"10-a.yaml": text}, env={"LS_E2E_PORT": "9011"})
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("configuration ok: ")
@@ -98,48 +112,49 @@ ERRORS = [
      "    inputs:\n"
      "      - type: tcp\n"
      "       listen: 127.0.0.1:9001\n",
-     ["conf.d/10-a.yaml:5:14: mapping values are not allowed in this context"]),
+     ["conf.d/10-a.yaml:5:8: syntax error: did not find expected '-' indicator while parsing a "
+      "block collection"]),
     ("unknown_option",
-     VALID.format(port=9001).replace("        listen: 127.0.0.1:9001\n",
+     BASE.format(port=9001).replace("        listen: 127.0.0.1:9001\n",
                                      "        listen: 127.0.0.1:9001\n        max_lin: 1KiB\n"),
      ["conf.d/10-a.yaml:10:9: pipelines.apps.inputs[0] (tcp): option 'max_lin': unknown option "
       "(did you mean 'max_line'?)"]),
     ("duplicate_key",
-     VALID.format(port=9001).replace("        listen: 127.0.0.1:9001\n",
+     BASE.format(port=9001).replace("        listen: 127.0.0.1:9001\n",
                                      "        listen: 127.0.0.1:9001\n        listen: 127.0.0.1:9002\n"),
      ["conf.d/10-a.yaml:10:9: pipelines.apps.inputs[0]: duplicate key 'listen' "
-      "(first defined at conf.d/10-a.yaml:9:9)"]),
+      "(first at conf.d/10-a.yaml:9:9)"]),
     ("wrong_type_size",
-     VALID.format(port=9001).replace("        listen: 127.0.0.1:9001\n",
+     BASE.format(port=9001).replace("        listen: 127.0.0.1:9001\n",
                                      "        listen: 127.0.0.1:9001\n        max_line: lots\n"),
      ["conf.d/10-a.yaml:10:19: pipelines.apps.inputs[0] (tcp): option 'max_line': expected a size "
       "like 64MiB, got \"lots\""]),
     ("int_out_of_range",
-     VALID.format(port=9001).replace("        listen: 127.0.0.1:9001\n",
+     BASE.format(port=9001).replace("        listen: 127.0.0.1:9001\n",
                                      "        listen: 127.0.0.1:9001\n        max_connections: -5\n"),
-     ["conf.d/10-a.yaml:10:26: pipelines.apps.inputs[0] (tcp): option 'max_connections': -5 is out "
-      "of range [1, 1000000]"]),
+     ["conf.d/10-a.yaml:10:26: pipelines.apps.inputs[0] (tcp): option 'max_connections': must be "
+      "between 1 and 1000000, got -5"]),
     ("missing_required",
-     VALID.format(port=9001).replace("        listen: 127.0.0.1:9001\n", "        max_line: 1KiB\n"),
-     ["conf.d/10-a.yaml:8:9: pipelines.apps.inputs[0] (tcp): option 'listen': required option "
-      "missing"]),
+     BASE.format(port=9001).replace("        listen: 127.0.0.1:9001\n", "        max_line: 1KiB\n"),
+     ["conf.d/10-a.yaml:8:9: pipelines.apps.inputs[0] (tcp): missing required option 'listen'"]),
     ("unknown_plugin",
-     VALID.format(port=9001).replace("      - type: tcp\n", "      - type: tcpp\n"),
-     ["conf.d/10-a.yaml:8:15: pipelines.apps.inputs[0]: unknown input plugin 'tcpp' (did you mean "
+     BASE.format(port=9001).replace("      - type: tcp\n", "      - type: tcpp\n"),
+     ["conf.d/10-a.yaml:8:15: pipelines.apps.inputs[0]: unknown input type 'tcpp' (did you mean "
       "'tcp'?)"]),
     ("dangling_output",
-     VALID.format(port=9001).replace("      - archive\n", "      - archve\n"),
+     BASE.format(port=9001).replace("      - archive\n", "      - archve\n"),
      ["conf.d/10-a.yaml:12:9: pipelines.apps.outputs[0]: unknown output 'archve' (did you mean "
       "'archive'?)"]),
     ("two_listeners",
-     VALID.format(port=9001).replace("    parsers: []\n",
+     BASE.format(port=9001).replace("    parsers: []\n",
                                      "      - type: tcp\n        listen: 127.0.0.1:9001\n"
                                      "    parsers: []\n"),
-     ["conf.d/10-a.yaml:11:17: pipelines.apps.inputs[1] (tcp): address 127.0.0.1:9001 is already "
-      "used by pipelines.apps.inputs[0]"]),
+     ["conf.d/10-a.yaml:11:17: pipelines.apps.inputs[1] (tcp): option 'listen': address "
+      "127.0.0.1:9001 is already used by pipelines.apps.inputs[0]"]),
     ("env_unset",
-     VALID.format(port=9001).replace("127.0.0.1:9001", "127.0.0.1:${LS_E2E_UNSET_VAR}"),
-     ["conf.d/10-a.yaml:9:17: environment variable 'LS_E2E_UNSET_VAR' is not set"]),
+     BASE.format(port=9001).replace("127.0.0.1:9001", "127.0.0.1:${LS_E2E_UNSET_VAR}"),
+     ["conf.d/10-a.yaml:9:17: pipelines.apps.inputs[0].listen: environment variable "
+      "'LS_E2E_UNSET_VAR' is not set"]),
 ]
 
 
@@ -154,41 +169,57 @@ def test_error(tmp_path, name, text, expected):
 
 
 def test_several_errors_all_listed(tmp_path):
-    text = (VALID.format(port=9001)
+    text = (BASE.format(port=9001)
             .replace("    path: ./var/out.log\n", "    path: ./var/out.log\n    formt: raw\n")
             .replace("        listen: 127.0.0.1:9001\n",
                      "        listen: 127.0.0.1:9001\n        max_line: lots\n")
             .replace("      - archive\n", "      - archve\n"))
     r = check(tmp_path, {"10-a.yaml": text})
     assert r.returncode == 1
-    lines = error_lines(r)
-    assert lines[-1] == "logstream: 3 errors in configuration"
-    assert len(lines) == 4, lines
-    assert lines[0].startswith("conf.d/10-a.yaml:5:5: outputs.archive (file): option 'formt': "
-                               "unknown option (did you mean 'format'?)"), lines
-    assert lines[1].startswith("conf.d/10-a.yaml:11:19: pipelines.apps.inputs[0] (tcp): "
-                               "option 'max_line': "), lines
-    assert lines[2].startswith("conf.d/10-a.yaml:14:9: pipelines.apps.outputs[0]: unknown output "
-                               "'archve'"), lines
+    assert error_lines(r) == [
+        "conf.d/10-a.yaml:5:5: outputs.archive (file): option 'formt': unknown option "
+        "(did you mean 'format'?)",
+        "conf.d/10-a.yaml:11:19: pipelines.apps.inputs[0] (tcp): option 'max_line': expected a "
+        "size like 64MiB, got \"lots\"",
+        "conf.d/10-a.yaml:14:9: pipelines.apps.outputs[0]: unknown output 'archve' "
+        "(did you mean 'archive'?)",
+        "logstream: 3 errors in configuration"]
+
+
+OUTPUTS_FILE = "outputs:\n  archive:\n    type: file\n    path: ./var/a.log\n"
 
 
 def test_error_names_the_right_file(tmp_path):
     files = {
-        "10-outputs.yaml": "outputs:\n  archive:\n    type: file\n    path: ./var/a.log\n",
+        "10-outputs.yaml": OUTPUTS_FILE,
         "20-apps.yaml": ("pipelines:\n"
                          "  apps:\n"
                          "    inputs: [ { type: tcp, listen: 127.0.0.1:9001 } ]\n"
                          "    outputs: [ archive, archve ]\n"),
-        "30-dup.yaml": "outputs:\n  archive:\n    type: null\n",
     }
     r = check(tmp_path, files)
     assert r.returncode == 1
-    lines = error_lines(r)
-    assert lines[-1] == "logstream: 2 errors in configuration", lines
-    assert any(l.startswith("conf.d/20-apps.yaml:4:25: pipelines.apps.outputs[1]: unknown output "
-                            "'archve'") for l in lines), lines
-    assert any(l.startswith("conf.d/30-dup.yaml:2:3: ") and "conf.d/10-outputs.yaml:2:3" in l
-               for l in lines), lines
+    assert error_lines(r) == [
+        "conf.d/20-apps.yaml:4:25: pipelines.apps.outputs[1]: unknown output 'archve' "
+        "(did you mean 'archive'?)",
+        "logstream: 1 error in configuration"]
+
+
+def test_duplicate_across_files_names_both(tmp_path):
+    files = {
+        "10-outputs.yaml": OUTPUTS_FILE,
+        "20-apps.yaml": ("pipelines:\n"
+                         "  apps:\n"
+                         "    inputs: [ { type: tcp, listen: 127.0.0.1:9001 } ]\n"
+                         "    outputs: [ archive ]\n"),
+        "30-dup.yaml": "outputs:\n  archive:\n    type: \"null\"\n",
+    }
+    r = check(tmp_path, files)
+    assert r.returncode == 1
+    assert error_lines(r) == [
+        "conf.d/30-dup.yaml:2:3: outputs: duplicate key 'archive' "
+        "(first at conf.d/10-outputs.yaml:2:3)",
+        "logstream: 1 error in configuration"]
 
 
 BILLION_LAUGHS = """\
@@ -211,10 +242,9 @@ def test_billion_laughs_rejected_fast(tmp_path):
     elapsed = time.monotonic() - t0
     assert r.returncode == 1, r.stderr[-2000:]
     assert elapsed < 2.0, f"took {elapsed:.2f}s"
-    lines = error_lines(r)
-    assert lines[-1].startswith("logstream: ") and lines[-1].endswith(" in configuration")
-    assert lines[0].startswith("conf.d/10-a.yaml:"), lines[0]
-    assert len(r.stderr) < 10000
+    assert error_lines(r) == [
+        "conf.d/10-a.yaml:6:4: f: too many nodes after alias expansion (limit 100000)",
+        "logstream: 1 error in configuration"]
 
 
 def test_deep_nesting_rejected(tmp_path):
@@ -223,4 +253,5 @@ def test_deep_nesting_rejected(tmp_path):
     r = check(tmp_path, {"10-a.yaml": text})
     assert r.returncode == 1
     assert time.monotonic() - t0 < 2.0
-    assert error_lines(r)[0].startswith("conf.d/10-a.yaml:1:")
+    assert error_lines(r) == ["conf.d/10-a.yaml:1:75: nested deeper than 64 levels",
+                              "logstream: 1 error in configuration"]

@@ -48,8 +48,10 @@ def test_plugin_help_tcp(tmp_path):
     r = run_cli(["--plugin-help", "tcp", "--plugin-dir", plugin_dir()], cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    summary = next(l for l in run_cli(["--list-plugins", "--plugin-dir", plugin_dir()]).stdout
-                   .split("\n") if l.startswith("input tcp - ")).split(" - ", 1)[1]
+    listing = run_cli(["--list-plugins", "--plugin-dir", plugin_dir()]).stdout.split("\n")
+    tcp = [l.split(None, 2) for l in listing if l.split(None, 2)[:2] == ["input", "tcp"]]
+    assert len(tcp) == 1, listing
+    summary = tcp[0][2].removeprefix("- ")
     assert summary in out
     for opt in ("listen", "max_line", "max_connections", "idle_timeout"):
         assert re.search(rf"\b{opt}\b", out), f"option {opt} not in --plugin-help tcp:\n{out}"
@@ -67,10 +69,9 @@ def test_plugin_help_file(tmp_path):
 
 def test_plugin_help_unknown(tmp_path):
     r = run_cli(["--plugin-help", "tcpp", "--plugin-dir", plugin_dir()], cwd=tmp_path)
-    assert r.returncode in (1, 2)
+    assert r.returncode == 2
     assert r.stdout == ""
-    assert "tcpp" in r.stderr
-    assert "did you mean 'tcp'" in r.stderr, r.stderr
+    assert r.stderr == "logstream: no plugin named 'tcpp' (see --list-plugins)\n"
 
 
 def test_version_and_help(tmp_path):
@@ -127,7 +128,7 @@ TEXT_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (error|warn|inf
 def test_ready_line_text(daemon):
     d = daemon()
     port = free_port()
-    d.start(simple_config(port, d.dir / "out.log", extra_routes="- type: null\n"))
+    d.start(simple_config(port, d.dir / "out.log", extra_routes="- type: \"null\"\n"))
     log = d.stderr()
     want = (f" info logstream 0.1.0 running: 1 pipeline, 1 input, 2 outputs; "
             f"admin on 127.0.0.1:{d.admin_port}")

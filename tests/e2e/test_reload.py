@@ -59,7 +59,7 @@ class Churn(threading.Thread):
 
 
 def _config(port, out, with_null):
-    routes = "- type: null\n" if with_null else ""
+    routes = "- type: \"null\"\n" if with_null else ""
     return simple_config(port, out, extra_routes=routes)
 
 

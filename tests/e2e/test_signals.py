@@ -1,8 +1,10 @@
 """SIGTERM / SIGINT drain everything accepted and exit 0; SIGUSR1 reopens output files."""
 
 import os
+import select
 import signal
 import threading
+import time
 
 from conftest import (connect, count_lines, free_port, read_lines, scale, send_lines,
                       simple_config, wait_for)
@@ -66,6 +68,62 @@ def test_sigterm_under_load_delivers_everything(daemon):
 
 def test_sigint_under_load_delivers_everything(daemon):
     _term_under_load(daemon, signal.SIGINT)
+
+
+def test_sigterm_with_full_queue_and_socket_buffers(daemon):
+    """The output is slowed (a FIFO read at a limited pace), so when the sender has written and
+    closed its connection, the queue is full and megabytes still sit in socket buffers. After
+    SIGTERM, everything the sender wrote must still come out, and the exit code is 0."""
+    d = daemon()
+    port = free_port()
+    fifo = d.dir / "out.fifo"
+    os.mkfifo(fifo)
+    rfd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    got = bytearray()
+    try:
+        d.start(simple_config(port, fifo, output_extra="queue_size: 1MiB"),
+                service_extra="shutdown_grace: 30s")
+        n = 200_000  # about 20 MB
+        errors = []
+        t = threading.Thread(target=_blast, args=(port, 0, n, errors))
+        t.start()
+        # Read slowly (about 16 MB/s) until the sender has written and closed everything.
+        while t.is_alive():
+            time.sleep(0.004)
+            try:
+                got += os.read(rfd, 64 * 1024)
+            except BlockingIOError:
+                pass
+        os.kill(d.pid, signal.SIGTERM)
+        assert not errors, errors
+        at_signal = got.count(b"\n")
+        # Drain until the daemon has exited and closed the write end.
+        deadline = time.monotonic() + 60
+        while True:
+            assert time.monotonic() < deadline, "FIFO not closed 60s after SIGTERM"
+            r, _, _ = select.select([rfd], [], [], 0.2)
+            if not r:
+                continue
+            chunk = os.read(rfd, 1 << 20)
+            if not chunk and d.proc.poll() is not None:
+                break
+            got += chunk
+        d.stop(send=False)
+    finally:
+        os.close(rfd)
+    print(f"{at_signal} of {n} lines had come out when SIGTERM was sent")
+    assert at_signal < n, "the test did not stop the daemon mid-stream"
+    lines = bytes(got).split(b"\n")
+    assert lines[-1] == b""
+    lines = lines[:-1]
+    expected = [line_for(0, i) for i in range(n)]
+    if lines != expected:
+        have = set(lines)
+        lost = [i for i, e in enumerate(expected) if e not in have]
+        bad = [l[:80] for l in lines if l not in set(expected)]
+        raise AssertionError(f"{len(lines)} lines out of {n}; {len(lost)} lost (first lost "
+                             f"#{lost[0] if lost else None}, last lost #{lost[-1] if lost else None})"
+                             f"; {len(bad)} lines not sent as such: {bad[:3]}")
 
 
 def test_sigusr1_reopens_output_file(daemon):

@@ -28,33 +28,32 @@ struct in_conf {
     struct ls_opt_list tags;
 };
 
-static const struct ls_option in_options[] = {
-    {.name = "listen",
-     .type = LS_OPT_ADDRESS,
-     .offset = offsetof(struct in_conf, listen),
-     .required = 1},
-    {.name = "max_line",
-     .type = LS_OPT_SIZE,
-     .offset = offsetof(struct in_conf, max_line),
-     .def = "64KiB",
-     .min = 16,
-     .max = 64 << 20},
-    {.name = "max_connections",
-     .type = LS_OPT_INT,
-     .offset = offsetof(struct in_conf, max_connections),
-     .def = "1024",
-     .min = 1,
-     .max = 1000000},
-    {.name = "idle_timeout",
-     .type = LS_OPT_DURATION,
-     .offset = offsetof(struct in_conf, idle_timeout),
-     .def = "0"},
-    {.name = "tags",
-     .type = LS_OPT_LIST,
-     .item_type = LS_OPT_STRING,
-     .offset = offsetof(struct in_conf, tags),
-     .def = "a, b"},
-    {0}};
+static const struct ls_option in_options[] = {{.name = "listen",
+                                               .type = LS_OPT_ADDRESS,
+                                               .offset = offsetof(struct in_conf, listen),
+                                               .required = 1},
+                                              {.name = "max_line",
+                                               .type = LS_OPT_SIZE,
+                                               .offset = offsetof(struct in_conf, max_line),
+                                               .def = "64KiB",
+                                               .min = 16,
+                                               .max = 64 << 20},
+                                              {.name = "max_connections",
+                                               .type = LS_OPT_INT,
+                                               .offset = offsetof(struct in_conf, max_connections),
+                                               .def = "1024",
+                                               .min = 1,
+                                               .max = 1000000},
+                                              {.name = "idle_timeout",
+                                               .type = LS_OPT_DURATION,
+                                               .offset = offsetof(struct in_conf, idle_timeout),
+                                               .def = "0"},
+                                              {.name = "tags",
+                                               .type = LS_OPT_LIST,
+                                               .item_type = LS_OPT_STRING,
+                                               .offset = offsetof(struct in_conf, tags),
+                                               .def = "a, b"},
+                                              {0}};
 
 struct unix_conf {
     char *path;
@@ -62,7 +61,10 @@ struct unix_conf {
 };
 
 static const struct ls_option unix_options[] = {
-    {.name = "path", .type = LS_OPT_PATH, .offset = offsetof(struct unix_conf, path), .required = 1},
+    {.name = "path",
+     .type = LS_OPT_PATH,
+     .offset = offsetof(struct unix_conf, path),
+     .required = 1},
     {.name = "block", .type = LS_OPT_BOOL, .offset = offsetof(struct unix_conf, mode), .def = "no"},
     {0}};
 
@@ -94,7 +96,10 @@ static const struct ls_option rotate_options[] = {
     {0}};
 
 static const struct ls_option file_options[] = {
-    {.name = "path", .type = LS_OPT_PATH, .offset = offsetof(struct file_conf, path), .required = 1},
+    {.name = "path",
+     .type = LS_OPT_PATH,
+     .offset = offsetof(struct file_conf, path),
+     .required = 1},
     {.name = "format",
      .type = LS_OPT_ENUM,
      .offset = offsetof(struct file_conf, format),

@@ -19,7 +19,7 @@
 #define MIB (1024 * KIB)
 #define GIB (1024 * MIB)
 #define SEC 1000000000LL
-#define MS 1000000LL
+#define MS  1000000LL
 
 /* ---- Value parsers ------------------------------------------------------------------------- */
 
@@ -41,10 +41,22 @@ static int64_t dur_of(const char *s)
 
 static void test_parse_size(void **state)
 {
-    static const char *const bad[] = {"",      "k",       "-1",       "+1",    "1.5",
-                                      "1.",    ".5k",     "64 KiBs",  "64kk",  "0x10",
-                                      "1e3",   " 1",      "18446744073709551616",
-                                      "17179869184G",     "1,5k",     NULL};
+    static const char *const bad[] = {"",
+                                      "k",
+                                      "-1",
+                                      "+1",
+                                      "1.5",
+                                      "1.",
+                                      ".5k",
+                                      "64 KiBs",
+                                      "64kk",
+                                      "0x10",
+                                      "1e3",
+                                      " 1",
+                                      "18446744073709551616",
+                                      "17179869184G",
+                                      "1,5k",
+                                      NULL};
     uint64_t v;
 
     (void)state;
@@ -73,9 +85,8 @@ static void test_parse_size(void **state)
 
 static void test_parse_duration(void **state)
 {
-    static const char *const bad[] = {"",   "5",   "5x",   "s",    "1h30", "-1s", "1M",
-                                      "1S", "ms",  "1 s",  "1.s",  "00",   "1s ", "106752d",
-                                      NULL};
+    static const char *const bad[] = {"",   "5",   "5x",  "s",  "1h30", "-1s",     "1M", "1S",
+                                      "ms", "1 s", "1.s", "00", "1s ",  "106752d", NULL};
     int64_t v;
 
     (void)state;
@@ -100,8 +111,8 @@ static void test_parse_duration(void **state)
 
 static void test_parse_int_bool(void **state)
 {
-    static const char *const bad_int[] = {"",    " 1",  "1 ",  "1.0", "0x10", "--1",
-                                          "+",   "1k",  "99999999999999999999", NULL};
+    static const char *const bad_int[] = {
+        "", " 1", "1 ", "1.0", "0x10", "--1", "+", "1k", "99999999999999999999", NULL};
     static const char *const bad_bool[] = {"", "1", "0", "tru", "y", "n", "enabled", NULL};
     int64_t i;
     int b;
@@ -138,12 +149,23 @@ static void test_parse_int_bool(void **state)
 
 static void test_parse_address(void **state)
 {
-    static const char *const bad[] = {"127.0.0.1",        "::1:80",        "127.0.0.1:0",
-                                      "127.0.0.1:65536",  "256.1.1.1:80",  "[::1]80",
-                                      "[::1]:",           "a b:1",         ":80",
-                                      "host:80x",         "[zz::1]:80",    "1.2.3:80",
-                                      "[fe80::1%]:80",    "host:-1",       "",
-                                      "127.0.0.1:123456", NULL};
+    static const char *const bad[] = {"127.0.0.1",
+                                      "::1:80",
+                                      "127.0.0.1:0",
+                                      "127.0.0.1:65536",
+                                      "256.1.1.1:80",
+                                      "[::1]80",
+                                      "[::1]:",
+                                      "a b:1",
+                                      ":80",
+                                      "host:80x",
+                                      "[zz::1]:80",
+                                      "1.2.3:80",
+                                      "[fe80::1%]:80",
+                                      "host:-1",
+                                      "",
+                                      "127.0.0.1:123456",
+                                      NULL};
     char host[64];
     int port;
 
@@ -281,8 +303,8 @@ static void apply_text(struct tconf *c, const char *text, ...)
 
     ls_errors_init(&e);
     assert_int_equal(ls_conf_load_buffer("t.yaml", text, strlen(text), &doc, &e), 0);
-    rc = ls_options_apply(&t, 1, ls_node_get(ls_doc_root(doc), "service"), "pipelines.p (x)",
-                          NULL, &e);
+    rc = ls_options_apply(&t, 1, ls_node_get(ls_doc_root(doc), "service"), "pipelines.p (x)", NULL,
+                          &e);
     va_start(ap, text);
     while ((want = va_arg(ap, const char *))) {
         if (n >= e.count) {
@@ -445,11 +467,11 @@ static void test_apply_errors(void **state)
     ls_options_release(table, &c);
 
     memset(&c, 0, sizeof c);
-    apply_text(&c, "service:\n  listen: '*:1'\n  max_line: 32MiB\n  port: [1]\n  rotate: {age: 1s}\n",
+    apply_text(&c,
+               "service:\n  listen: '*:1'\n  max_line: 32MiB\n  port: [1]\n  rotate: {age: 1s}\n",
                "t.yaml:3:13: pipelines.p (x): option 'max_line': must be between 1KiB and "
                "16MiB, got 32MiB",
-               "t.yaml:4:9: pipelines.p (x): option 'port': expected an integer, got a list",
-               NULL);
+               "t.yaml:4:9: pipelines.p (x): option 'port': expected an integer, got a list", NULL);
     ls_options_release(table, &c);
 }
 
@@ -537,11 +559,7 @@ static void test_two_targets_and_ignore(void **state)
 {
     static const char *const words[] = {"block", "drop", NULL};
     static const struct ls_option core_table[] = {
-        {.name = "on_full",
-         .type = LS_OPT_ENUM,
-         .offset = 0,
-         .def = "block",
-         .enum_values = words},
+        {.name = "on_full", .type = LS_OPT_ENUM, .offset = 0, .def = "block", .enum_values = words},
         {0}};
     static const char *const ignore[] = {"type", "name", NULL};
     const char *text = "service:\n  type: x\n  name: y\n  on_full: drop\n  listen: '*:9'\n"
@@ -556,9 +574,8 @@ static void test_two_targets_and_ignore(void **state)
     memset(&c, 0, sizeof c);
     ls_errors_init(&e);
     assert_int_equal(ls_conf_load_buffer("t.yaml", text, strlen(text), &doc, &e), 0);
-    assert_int_equal(ls_options_apply(t, 2, ls_node_get(ls_doc_root(doc), "service"), "p", ignore,
-                                      &e),
-                     -1);
+    assert_int_equal(
+        ls_options_apply(t, 2, ls_node_get(ls_doc_root(doc), "service"), "p", ignore, &e), -1);
     assert_int_equal(e.count, 1);
     /* the suggestion also looks at ignored (caller-handled) keys */
     assert_string_equal(e.lines[0],
@@ -624,18 +641,15 @@ static void test_table_check(void **state)
                         offsetof(struct tconf, rot_keep) + 8);
     expect_bad_table(table, offsetof(struct tconf, rot_keep) + 8, want);
     free(want);
-    expect_bad_table((const struct ls_option[]){{.name = "port", .type = LS_OPT_INT, .def = "x"},
-                                                {0}},
-                     8, "option 'port': default \"x\" is not an int");
-    expect_bad_table((const struct ls_option[]){{.name = "port",
-                                                 .type = LS_OPT_INT,
-                                                 .def = "0",
-                                                 .min = 1,
-                                                 .max = 9},
-                                                {0}},
-                     8,
-                     "option 'port': default \"0\" is out of range: must be between 1 and 9, "
-                     "got 0");
+    expect_bad_table(
+        (const struct ls_option[]){{.name = "port", .type = LS_OPT_INT, .def = "x"}, {0}}, 8,
+        "option 'port': default \"x\" is not an int");
+    expect_bad_table(
+        (const struct ls_option[]){
+            {.name = "port", .type = LS_OPT_INT, .def = "0", .min = 1, .max = 9}, {0}},
+        8,
+        "option 'port': default \"0\" is out of range: must be between 1 and 9, "
+        "got 0");
     expect_bad_table((const struct ls_option[]){{.name = "Port", .type = LS_OPT_INT}, {0}}, 8,
                      "option 'Port': names are 1 to 63 of a-z, 0-9 and _");
     expect_bad_table((const struct ls_option[]){{.name = "a", .type = LS_OPT_INT},
@@ -648,32 +662,27 @@ static void test_table_check(void **state)
                      "option 'a': unknown type 42");
     expect_bad_table((const struct ls_option[]){{.name = "a", .type = LS_OPT_ENUM}, {0}}, 8,
                      "option 'a': enum without enum_values");
-    expect_bad_table((const struct ls_option[]){{.name = "a",
-                                                 .type = LS_OPT_LIST,
-                                                 .item_type = LS_OPT_OBJECT},
-                                                {0}},
-                     16, "option 'a': list item_type 10 is not a scalar type");
+    expect_bad_table(
+        (const struct ls_option[]){{.name = "a", .type = LS_OPT_LIST, .item_type = LS_OPT_OBJECT},
+                                   {0}},
+        16, "option 'a': list item_type 10 is not a scalar type");
     expect_bad_table((const struct ls_option[]){{.name = "a", .type = LS_OPT_OBJECT}, {0}}, 8,
                      "option 'a': object without a sub table");
-    expect_bad_table((const struct ls_option[]){{.name = "a",
-                                                 .type = LS_OPT_SIZE,
-                                                 .min = 10,
-                                                 .max = 5},
-                                                {0}},
-                     8, "option 'a': bounds 10..5 are invalid");
-    expect_bad_table((const struct ls_option[]){{.name = "a",
-                                                 .type = LS_OPT_LIST,
-                                                 .item_type = LS_OPT_SIZE,
-                                                 .def = "1k, x"},
-                                                {0}},
-                     16, "option 'a': default \"1k, x\" is not a list of size");
-    expect_bad_table((const struct ls_option[]){{.name = "o",
-                                                 .type = LS_OPT_OBJECT,
-                                                 .sub = (const struct ls_option[]){
-                                                     {.name = "x", .type = LS_OPT_BOOL, .def = "2"},
-                                                     {0}}},
-                                                {0}},
-                     8, "option 'o.x': default \"2\" is not a bool");
+    expect_bad_table(
+        (const struct ls_option[]){{.name = "a", .type = LS_OPT_SIZE, .min = 10, .max = 5}, {0}}, 8,
+        "option 'a': bounds 10..5 are invalid");
+    expect_bad_table(
+        (const struct ls_option[]){
+            {.name = "a", .type = LS_OPT_LIST, .item_type = LS_OPT_SIZE, .def = "1k, x"}, {0}},
+        16, "option 'a': default \"1k, x\" is not a list of size");
+    expect_bad_table(
+        (const struct ls_option[]){
+            {.name = "o",
+             .type = LS_OPT_OBJECT,
+             .sub =
+                 (const struct ls_option[]){{.name = "x", .type = LS_OPT_BOOL, .def = "2"}, {0}}},
+            {0}},
+        8, "option 'o.x': default \"2\" is not a bool");
 }
 
 /* ---- Help ---------------------------------------------------------------------------------- */
