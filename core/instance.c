@@ -529,6 +529,7 @@ static void output_finish(struct ls_output *out, int status)
     }
     out->backoff = 0;
     out->cur = NULL;
+    atomic_store_explicit(&out->cur_records, 0, memory_order_relaxed);
     if (status == 0) {
         ls_metric_add(out->m_records, b->count);
         ls_metric_add(out->m_bytes, b->raw_bytes);
@@ -544,7 +545,7 @@ static void output_maybe_finish(struct ls_output *out)
 {
     struct ls_instance *ins = &out->ins;
 
-    if (!out->draining || out->cur || ls_queue_count(&out->q) > 0) {
+    if (!atomic_load(&out->draining) || out->cur || ls_queue_count(&out->q) > 0) {
         return;
     }
     if (ins->plugin->stop) {
@@ -572,6 +573,7 @@ void ls_output_notify_cb(evutil_socket_t fd, short what, void *arg)
         if (!out->cur) {
             break;
         }
+        atomic_store_explicit(&out->cur_records, out->cur->count, memory_order_relaxed);
         output_attempt(out);
     }
     if (!out->cur && budget <= 0) {

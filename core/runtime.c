@@ -389,6 +389,8 @@ static struct ls_output *output_new(struct ls_model_instance *mi)
     out->retry_ev = evtimer_new(ins->base, ls_output_retry_cb, out);
     event_priority_set(out->notify_ev, 0);
     event_priority_set(out->retry_ev, 0);
+    atomic_init(&out->draining, 0);
+    atomic_init(&out->cur_records, 0);
     pthread_mutex_init(&out->done_mu, NULL);
     pthread_cond_init(&out->done_cv, NULL);
     out->m_records = ls_metric_get("logstream_records_out_total", LS_METRIC_COUNTER,
@@ -437,18 +439,13 @@ static int output_start(struct ls_output *out)
     return 0;
 }
 
-static void output_drain_fn(void *arg)
-{
-    struct ls_output *out = arg;
-
-    out->draining = 1;
-    event_active(out->notify_ev, EV_TIMEOUT, 0);
-}
-
+/* Never waits for the output's loop: its thread may be stuck in a blocking write, and the
+ * shutdown grace period must still hold. */
 static void output_drain_begin(struct ls_output *out)
 {
     if (out->thread_running) {
-        run_on_loop(out->ins.base, output_drain_fn, out);
+        atomic_store(&out->draining, 1);
+        event_active(out->notify_ev, EV_TIMEOUT, 0);
     }
 }
 
@@ -483,8 +480,8 @@ static int64_t output_drain_wait(struct ls_output *out, int64_t deadline)
             lost += (int64_t)out->q.ring[(out->q.head + i) % out->q.cap]->count;
         }
         pthread_mutex_unlock(&out->q.mu);
-        lost += out->q.inflight ? 1 : 0; /* at least the batch in flight; exact count unknown */
         pthread_mutex_unlock(&out->done_mu);
+        lost += (int64_t)atomic_load(&out->cur_records);
         return lost ? lost : 1;
     }
     pthread_mutex_unlock(&out->done_mu);

@@ -88,11 +88,12 @@ struct ls_output {
     int thread_running;
     struct ls_queue q;
     struct event *notify_ev, *retry_ev;
-    struct ls_batch *cur; /* in flight */
-    int pending;          /* write answered LS_PENDING */
-    int dirty;            /* written since the last flush */
-    int64_t backoff;      /* ns, current retry delay */
-    int draining;
+    struct ls_batch *cur;      /* in flight */
+    int pending;               /* write answered LS_PENDING */
+    int dirty;                 /* written since the last flush */
+    int64_t backoff;           /* ns, current retry delay */
+    atomic_int draining;       /* set by the main thread without waiting for the loop */
+    atomic_size_t cur_records; /* records of the batch in flight, for the shutdown report */
     int started;
     pthread_mutex_t done_mu;
     pthread_cond_t done_cv;

@@ -2,7 +2,6 @@
 and the daemon's ready line in text and JSON log formats."""
 
 import json
-import os
 import re
 import socket
 from pathlib import Path

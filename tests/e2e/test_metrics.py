@@ -74,3 +74,36 @@ def test_health_document_and_404(daemon):
         status, _ = d.http_get(path)
         assert status == 404, path
     d.stop()
+
+
+def test_named_instances_label_metrics(daemon):
+    d = daemon()
+    port = free_port()
+    out = d.dir / "out.log"
+    body = ("outputs:\n"
+            "  archive:\n"
+            "    type: file\n"
+            f"    path: {out}\n"
+            "pipelines:\n"
+            "  edge:\n"
+            "    inputs:\n"
+            f"      - {{ type: tcp, name: front, listen: 127.0.0.1:{port} }}\n"
+            "    parsers: []\n"
+            "    outputs:\n"
+            "      - archive\n"
+            "      - { type: \"null\", name: sink }\n")
+    d.start(body)
+    send_lines(port, [b"one", b"two", b"three"])
+    wait_for(lambda: d.metric("logstream_records_out_total", instance="sink") == 3, 10,
+             msg=lambda: f"sink count; metrics instances "
+                         f"{sorted({dict(k[1]).get('instance') for k in d.metrics()})}")
+    m = d.metrics()
+    assert find_metric(m, "logstream_records_in_total", kind="input", plugin="tcp",
+                       instance="front") == 3
+    assert find_metric(m, "logstream_records_out_total", kind="output", plugin="file",
+                       instance="archive") == 3
+    instances = {dict(k[1]).get("instance") for k in m}
+    assert "edge.tcp.0" not in instances and "edge.null.1" not in instances
+    status, h = d.health()
+    assert h["pipelines"] == {"edge": "running"}
+    d.stop()

@@ -3,7 +3,6 @@ without refusing a connection; an invalid config is reported and the old one kee
 
 import re
 import signal
-import socket
 import threading
 import time
 

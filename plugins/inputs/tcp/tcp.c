@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,9 @@
 #define ACCEPT_BUDGET    64           /* accepts per callback */
 #define ACCEPT_RETRY_NS  100000000LL  /* out of fds: pause accepting this long */
 #define WARN_INTERVAL_NS 10000000000LL
+#define STOP_DRAIN_MAX   (16 * 1024 * 1024) /* bytes read per connection at stop */
+#define STOP_QUIET_NS    200000000LL        /* at stop, a connection quiet this long is done */
+#define STOP_DRAIN_NS    5000000000LL       /* at stop, time spent reading, all connections */
 #define PEER_SIZE        (INET6_ADDRSTRLEN + 16)
 
 struct tcp_conf {
@@ -93,6 +97,7 @@ struct tcp_conn {
     struct ls_timer *idle;
     int64_t last_active; /* CLOCK_MONOTONIC ns of the last data read */
     int64_t received;    /* ls_now() of the read being framed */
+    size_t drained;      /* bytes read at stop, bounded by STOP_DRAIN_MAX */
     struct ls_framer framer;
     char peer[PEER_SIZE];
 };
@@ -534,6 +539,68 @@ static int tcp_start(struct ls_instance *ins, void *state)
     return LS_OK;
 }
 
+/* Read what one connection has buffered. Returns 1 if it is finished (EOF, error, or its
+ * byte bound reached), 0 if it may have more later. */
+static int conn_drain_now(struct tcp_conn *c)
+{
+    struct tcp_state *st = c->st;
+
+    for (;;) {
+        ssize_t n = read(c->fd, st->rbuf, READ_SIZE);
+        if (n > 0) {
+            c->received = ls_now();
+            ls_framer_feed(&c->framer, st->rbuf, (size_t)n, on_line, c);
+            c->drained += (size_t)n;
+            if (c->drained >= STOP_DRAIN_MAX) {
+                return 1;
+            }
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else {
+            return !(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        }
+    }
+}
+
+/* At stop, read what the peers already sent - a sender that wrote and closed just before
+ * the signal must lose nothing, even while part of its data is still in flight - until every
+ * connection reaches EOF or all stay quiet for STOP_QUIET_NS. Bounded in bytes per
+ * connection and in total time, so peers that keep sending cannot hold the shutdown. Closes
+ * every connection. */
+static void drain_all(struct tcp_state *st)
+{
+    int64_t deadline = mono_now() + STOP_DRAIN_NS;
+    struct pollfd *pfds = calloc(st->nconns ? st->nconns : 1, sizeof *pfds);
+
+    for (;;) {
+        struct tcp_conn *c = st->conns, *next;
+        nfds_t n = 0;
+        int64_t wait;
+
+        for (; c; c = next) {
+            next = c->next;
+            if (conn_drain_now(c)) {
+                conn_close(c);
+            } else if (pfds) {
+                pfds[n].fd = c->fd;
+                pfds[n].events = POLLIN;
+                n++;
+            }
+        }
+        wait = deadline - mono_now();
+        if (wait > STOP_QUIET_NS) {
+            wait = STOP_QUIET_NS;
+        }
+        if (n == 0 || wait <= 0 || poll(pfds, n, (int)(wait / 1000000)) <= 0) {
+            break; /* all done, out of time, or quiet: nothing more is coming soon */
+        }
+    }
+    free(pfds);
+    while (st->conns) {
+        conn_close(st->conns);
+    }
+}
+
 static void tcp_stop(struct ls_instance *ins, void *state)
 {
     struct tcp_state *st = state;
@@ -547,9 +614,7 @@ static void tcp_stop(struct ls_instance *ins, void *state)
         close(st->listen_fd);
         st->listen_fd = -1;
     }
-    while (st->conns) {
-        conn_close(st->conns);
-    }
+    drain_all(st);
 }
 
 /* Main thread. After a normal stop nothing is open; if stop never ran, close what is left
