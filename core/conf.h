@@ -58,7 +58,7 @@ void ls_errors_release(struct ls_errors *e);
 void ls_errors_add(struct ls_errors *e, const struct ls_node *at, const char *path, const char *fmt,
                    ...) LS_PRINTF(4, 5);
 void ls_errors_vadd(struct ls_errors *e, const struct ls_node *at, const char *path,
-                    const char *fmt, va_list ap);
+                    const char *fmt, va_list ap) LS_PRINTF(4, 0);
 /* Add a line verbatim (loader messages that name a file, not a node). */
 void ls_errors_add_raw(struct ls_errors *e, const char *fmt, ...) LS_PRINTF(2, 3);
 /* Print every line followed by '\n'. */

@@ -17,7 +17,7 @@ int ls_log_level(void);
 
 /* Core messages. `prefix` may be NULL; otherwise "[input:tcp:name]"-style, printed first. */
 void ls_logp(int level, const char *prefix, const char *fmt, ...) LS_PRINTF(3, 4);
-void ls_vlogp(int level, const char *prefix, const char *fmt, va_list ap);
+void ls_vlogp(int level, const char *prefix, const char *fmt, va_list ap) LS_PRINTF(3, 0);
 
 #define ls_err(...)  ls_logp(LS_LOG_ERROR, NULL, __VA_ARGS__)
 #define ls_warn(...) ls_logp(LS_LOG_WARN, NULL, __VA_ARGS__)
