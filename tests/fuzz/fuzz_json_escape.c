@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/outputs/file/format.h"
+#include "../../plugins/common/format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

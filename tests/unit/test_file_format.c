@@ -1,4 +1,4 @@
-/* test_file_format.c - the file output's pure formatting (plugins/outputs/file/format.c). */
+/* test_file_format.c - the file output's pure formatting (plugins/common/format.c). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "../../plugins/outputs/file/format.h"
+#include "../../plugins/common/format.h"
 
 #define FFFD "\xef\xbf\xbd"
 

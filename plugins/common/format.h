@@ -1,6 +1,7 @@
 /*
- * format.h - the file output's record formatting, with no I/O and no host calls, so it can be
- * unit-tested and fuzzed on its own.
+ * format.h - record formatting shared by output plugins (file, syslog, ...), with no I/O and no
+ * host calls, so it can be unit-tested and fuzzed on its own. Built as the static library
+ * ls_plugin_common that plugins link; it is plugin-side code, not part of the core.
  *
  * JSON strings: '"' and '\\' are escaped, control characters (0x00-0x1f and 0x7f) are written
  * as \u00xx, valid UTF-8 passes through unchanged, and each maximal ill-formed subsequence
@@ -13,8 +14,8 @@
  * Memory: struct ls_fmt_buf is embedded by its user (zero-initialised is empty) and owns its
  * bytes; ls_fmt_buf_release() frees them. Growth aborts with the size if malloc fails.
  */
-#ifndef LS_FILE_FORMAT_H
-#define LS_FILE_FORMAT_H
+#ifndef LS_PLUGIN_FORMAT_H
+#define LS_PLUGIN_FORMAT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -68,4 +69,4 @@ void ls_fmt_record_raw(struct ls_fmt_buf *b, const struct ls_record *r);
 void ls_fmt_record_json(struct ls_fmt_buf *b, const struct ls_record *r,
                         const struct ls_fmt_ctx *ctx);
 
-#endif /* LS_FILE_FORMAT_H */
+#endif /* LS_PLUGIN_FORMAT_H */

@@ -1,4 +1,4 @@
-/* format.c - JSON escaping, RFC 3339 times and record lines for the file output; see format.h. */
+/* format.c - JSON escaping, RFC 3339 times and record lines for output plugins; see format.h. */
 #include "format.h"
 
 #include <inttypes.h>
