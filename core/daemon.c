@@ -46,7 +46,7 @@ static void apply_overrides(const struct ls_cli *cli, struct ls_service_conf *sv
 }
 
 int ls_daemon_load(const struct ls_cli *cli, struct ls_registry *reg, struct ls_doc **doc,
-                   struct ls_model **model, struct ls_errors *errs)
+                   struct ls_model **model, struct ls_errors *errs, struct ls_errors *warns)
 {
     struct ls_service_conf svc;
     struct ls_doc *d = NULL;
@@ -66,7 +66,17 @@ int ls_daemon_load(const struct ls_cli *cli, struct ls_registry *reg, struct ls_
     }
     apply_overrides(cli, &svc);
     if (!reg->dir) {
-        rc = ls_registry_load_dir(reg, svc.plugin_dir, errs);
+        struct ls_errors *dst = warns;
+        struct ls_errors found;
+        ls_errors_init(&found);
+        rc = ls_registry_load_dir(reg, svc.plugin_dir, &found);
+        if (rc < 0) {
+            dst = errs; /* the directory itself is unusable */
+        }
+        for (size_t i = 0; i < found.count; i++) {
+            ls_errors_add_raw(dst, "%s", found.lines[i]);
+        }
+        ls_errors_release(&found);
         if (!reg->dir) {
             reg->dir = ls_xstrdup(svc.plugin_dir);
         }
@@ -79,9 +89,7 @@ int ls_daemon_load(const struct ls_cli *cli, struct ls_registry *reg, struct ls_
         rc = LS_EINVAL;
     }
     ls_service_conf_release(&svc);
-    if (rc < 0 || errs->count > 0) {
-        /* Plugin load errors are configuration errors too, but go on to report the rest. */
-    }
+    /* Go on after a plugin_dir error too, so that every error is reported at once. */
     if (ls_model_build(d, reg, &m, errs) < 0 || errs->count > 0) {
         ls_model_free(m);
         rc = LS_EINVAL;
@@ -152,7 +160,7 @@ static void reload(struct daemon *d)
 
     ls_info("reload %lu: reading %s", gen, d->cli->config);
     ls_errors_init(&errs);
-    if (ls_daemon_load(d->cli, &d->reg, &doc, &m, &errs) < 0) {
+    if (ls_daemon_load(d->cli, &d->reg, &doc, &m, &errs, &errs) < 0) {
         for (size_t i = 0; i < errs.count; i++) {
             ls_err("%s", errs.lines[i]);
         }
@@ -252,7 +260,7 @@ static int drop_privileges(const struct ls_service_conf *svc)
 int ls_daemon_run(const struct ls_cli *cli)
 {
     struct daemon d;
-    struct ls_errors errs;
+    struct ls_errors errs, warns;
     struct ls_doc *doc;
     struct ls_model *m;
     struct event *sigs[5];
@@ -267,7 +275,13 @@ int ls_daemon_run(const struct ls_cli *cli)
     ls_registry_init(&d.reg);
     signal(SIGPIPE, SIG_IGN);
     ls_errors_init(&errs);
-    if (ls_daemon_load(cli, &d.reg, &doc, &m, &errs) < 0) {
+    ls_errors_init(&warns);
+    rc = ls_daemon_load(cli, &d.reg, &doc, &m, &errs, &warns);
+    for (size_t i = 0; i < warns.count; i++) {
+        ls_warn("plugin not loaded: %s", warns.lines[i]);
+    }
+    ls_errors_release(&warns);
+    if (rc < 0) {
         ls_errors_print(&errs, stderr);
         fprintf(stderr, "logstream: %zu %s in configuration\n", errs.count,
                 plural(errs.count, "error", "errors"));

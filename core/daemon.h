@@ -27,9 +27,13 @@ struct ls_cli {
 /* Load `cli->config`, parse the service section, apply the CLI overrides to it, and load the
  * plugin directory into `reg` unless reg->dir is already set (reload: plugins are loaded once;
  * a changed plugin_dir is then an error). Builds the model. On failure every error is in errs
- * and nothing is returned. */
+ * and nothing is returned.
+ *
+ * A plugin file that fails the loader's checks is reported in `warns`, not `errs`: one broken
+ * file in the plugin directory must not stop the daemon from logging. A configuration that
+ * uses a type no loaded plugin provides is still an error (the model reports it). */
 int ls_daemon_load(const struct ls_cli *cli, struct ls_registry *reg, struct ls_doc **doc,
-                   struct ls_model **model, struct ls_errors *errs);
+                   struct ls_model **model, struct ls_errors *errs, struct ls_errors *warns);
 
 /* Run until SIGTERM/SIGINT. Returns the process exit code. */
 int ls_daemon_run(const struct ls_cli *cli);

@@ -135,15 +135,21 @@ static int plugin_help(const struct ls_cli *cli, const char *name)
 static int check(const struct ls_cli *cli)
 {
     struct ls_registry reg;
-    struct ls_errors errs;
+    struct ls_errors errs, warns;
     struct ls_doc *doc;
     struct ls_model *m;
     size_t ni, np;
-    int failed;
+    int failed, rc;
 
     ls_registry_init(&reg);
     ls_errors_init(&errs);
-    if (ls_daemon_load(cli, &reg, &doc, &m, &errs) < 0) {
+    ls_errors_init(&warns);
+    rc = ls_daemon_load(cli, &reg, &doc, &m, &errs, &warns);
+    for (size_t i = 0; i < warns.count; i++) {
+        fprintf(stderr, "warning: plugin not loaded: %s\n", warns.lines[i]);
+    }
+    ls_errors_release(&warns);
+    if (rc < 0) {
         ls_errors_print(&errs, stderr);
         fprintf(stderr, "logstream: %zu %s in configuration\n", errs.count,
                 errs.count == 1 ? "error" : "errors");

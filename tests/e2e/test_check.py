@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import plugin_dir, run_cli
+from conftest import logstream_bin, plugin_dir, run_cli
 
 VALID = """\
 outputs:
@@ -255,3 +255,41 @@ def test_deep_nesting_rejected(tmp_path):
     assert time.monotonic() - t0 < 2.0
     assert error_lines(r) == ["conf.d/10-a.yaml:1:75: nested deeper than 64 levels",
                               "logstream: 1 error in configuration"]
+
+
+def _plugin_dir_with_broken(tmp_path):
+    """A private plugin directory: the real plugins plus one that fails the ABI check."""
+    from pathlib import Path
+    import shutil
+    broken = Path(logstream_bin()).parent / "tests" / "plugins" / "abi" / "abi_major.so"
+    if not broken.exists():
+        pytest.skip(f"{broken} not built (tests/plugins builds it)")
+    d = tmp_path / "plugins"
+    d.mkdir(mode=0o700)
+    for name in ("tcp.so", "file.so", "null.so"):
+        shutil.copy(Path(plugin_dir()) / name, d / name)
+    shutil.copy(broken, d / "abi_major.so")
+    return d
+
+
+def test_broken_unused_plugin_is_a_warning(tmp_path):
+    # One bad file in the plugin directory must not stop the daemon from logging.
+    d = _plugin_dir_with_broken(tmp_path)
+    r = check(tmp_path, {"10-a.yaml": BASE.format(port=9001)},
+              extra_args=["--plugin-dir", str(d)])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "configuration ok: 1 pipeline, 1 input, 0 parsers, 2 outputs\n"
+    assert error_lines(r) == [f"warning: plugin not loaded: {d}/abi_major.so: ABI major version "
+                              "mismatch: expected 1, found 2"]
+
+
+def test_type_of_a_broken_plugin_is_an_error(tmp_path):
+    # The broken plugin declares the output type "abi_major": using it is a configuration error.
+    d = _plugin_dir_with_broken(tmp_path)
+    text = BASE.format(port=9001).replace('type: "null"', "type: abi_major")
+    r = check(tmp_path, {"10-a.yaml": text}, extra_args=["--plugin-dir", str(d)])
+    assert r.returncode == 1
+    lines = error_lines(r)
+    assert lines[0].startswith("warning: plugin not loaded: ")
+    assert re.search(r"unknown output type 'abi_major'", r.stderr), r.stderr
+    assert lines[-1] == "logstream: 1 error in configuration"
