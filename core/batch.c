@@ -53,6 +53,8 @@ LS_EXPORT void ls_batch_unref(struct ls_batch *b)
     if (b->base) {
         ls_batch_unref(b->base);
         free(b->sel);
+    } else if (b->release_fn) {
+        b->release_fn(b->release_arg, b->seq);
     }
     for (c = b->chunks; c; c = next) {
         next = c->next;

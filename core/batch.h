@@ -42,6 +42,13 @@ struct ls_batch {
     const char *last_peer_src;
     struct ls_slice last_peer;
     int64_t opened_mono; /* when the first record was appended */
+    /* Base batches: called once when the last reference goes, before the batch is freed
+     * (delivery acknowledgement to the input that made it). Any thread. */
+    void (*release_fn)(void *arg, uint64_t seq);
+    void *release_arg;
+    uint64_t seq;   /* the input's batch sequence number */
+    uint64_t token; /* set by ls_input_set_token */
+    int has_token;
 };
 
 /* A new empty base batch with one reference. Names are copied. */

@@ -433,6 +433,10 @@ void ls_input_close_batch(struct ls_input *in)
     event_del(in->timeout_ev);
     ls_metric_add(in->m_records, b->count);
     ls_metric_add(in->m_bytes, b->raw_bytes);
+    if (in->sink) {
+        uint64_t seq = ls_ack_tracker_add(&in->acks, b->has_token, b->token);
+        ls_ack_sink_attach(in->sink, b, seq);
+    }
     for (size_t i = 0; i < rs->nparsers; i++) {
         struct ls_instance *p = rs->parsers[i];
         if (p->plugin->parse(p, p->state, b, 0) < 0) {
@@ -466,6 +470,40 @@ LS_EXPORT struct ls_record *ls_input_append(struct ls_instance *ins, const void 
     }
     r = ls_batch_append(in->cur, data, len, peer, received);
     return r;
+}
+
+LS_EXPORT void ls_input_set_token(struct ls_instance *ins, uint64_t token)
+{
+    struct ls_input *in = ins->in;
+
+    if (!in) {
+        return;
+    }
+    if (in->cur) {
+        in->cur->token = token;
+        in->cur->has_token = 1;
+    } else {
+        /* nothing open: the next batch inherits it */
+        in->acks.last_token = token;
+        in->acks.have_token = 1;
+    }
+}
+
+void ls_input_deliver_acks(struct ls_input *in)
+{
+    struct ls_instance *ins = &in->ins;
+    uint64_t *seqs;
+    uint64_t token;
+    size_t n;
+
+    if (!in->sink) {
+        return;
+    }
+    n = ls_ack_sink_take(in->sink, &seqs);
+    if (n && ls_ack_tracker_done(&in->acks, seqs, n, &token) && ins->inited) {
+        ins->plugin->ack(ins, ins->state, token);
+    }
+    free(seqs);
 }
 
 LS_EXPORT void ls_input_flush(struct ls_instance *ins)

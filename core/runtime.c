@@ -198,6 +198,21 @@ static void input_resume_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
+static void input_ack_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    ls_input_deliver_acks(arg);
+}
+
+/* Any thread, under the sink's lock. */
+static void input_ack_notify(void *arg)
+{
+    struct ls_input *in = arg;
+
+    event_active(in->ack_ev, EV_TIMEOUT, 0);
+}
+
 static void input_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -255,6 +270,11 @@ static struct ls_input *input_new(struct ls_model_instance *mi, const char *pipe
     event_priority_set(in->idle_ev, 1); /* runs only when nothing else is ready */
     event_priority_set(in->timeout_ev, 0);
     event_priority_set(in->resume_ev, 0);
+    if (mi->plugin->ack) {
+        in->sink = ls_ack_sink_new(input_ack_notify, in);
+        in->ack_ev = event_new(ins->base, -1, 0, input_ack_cb, in);
+        event_priority_set(in->ack_ev, 0);
+    }
     in->m_records = ls_metric_get("logstream_records_in_total", LS_METRIC_COUNTER,
                                   "Records read by an input", ins->labels);
     in->m_bytes = ls_metric_get("logstream_bytes_in_total", LS_METRIC_COUNTER,
@@ -332,6 +352,13 @@ static void input_free(struct ls_input *in)
         return;
     }
     input_stop(in);
+    if (in->sink) {
+        /* the thread is gone: batches that finished while outputs drained ack from here */
+        ls_input_deliver_acks(in);
+        ls_ack_sink_detach(in->sink);
+        event_free(in->ack_ev);
+        ls_ack_tracker_release(&in->acks);
+    }
     instance_fini(&in->ins);
     routeset_free(in->rs);
     if (in->cur) {

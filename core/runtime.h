@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "ack.h"
 #include "batch.h"
 #include "conf.h"
 #include "metrics.h"
@@ -80,6 +81,10 @@ struct ls_input {
     int64_t batch_timeout;
     struct ls_metric *m_records, *m_bytes, *m_paused;
     uint32_t *sel_scratch; /* routing condition selection, batch_records long */
+    /* delivery acknowledgement, only for plugins with an `ack` callback */
+    struct ls_ack_sink *sink;
+    struct ls_ack_tracker acks;
+    struct event *ack_ev;
 };
 
 struct ls_output {
@@ -144,6 +149,8 @@ void ls_instance_setup(struct ls_instance *ins, int kind, const struct ls_plugin
 void ls_instance_release(struct ls_instance *ins);
 void ls_instance_free_watches(struct ls_instance *ins);
 void ls_input_close_batch(struct ls_input *in);
+/* Deliver finished acknowledgements to the plugin (input thread, or main after stop). */
+void ls_input_deliver_acks(struct ls_input *in);
 void ls_input_suspend(struct ls_input *in, int suspend);
 
 #endif /* LS_RUNTIME_H */

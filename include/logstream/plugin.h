@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 #define LS_ABI_MAJOR 1
-#define LS_ABI_MINOR 0
+#define LS_ABI_MINOR 1 /* 1.1: struct ls_plugin.ack, ls_input_set_token() */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LS_EXPORT       __attribute__((visibility("default")))
@@ -236,6 +236,17 @@ struct ls_plugin {
 
     /* Outputs, optional: SIGUSR1 - reopen files (external rotation). Instance thread. */
     void (*reopen)(struct ls_instance *ins, void *state);
+
+    /* ---- ABI 1.1 ---- */
+
+    /* Inputs, optional: delivery acknowledgement, for inputs that keep a position to resume
+     * from (a journal cursor, a Kafka offset). Called with the token the plugin gave the newest
+     * batch (ls_input_set_token) whose records, and those of every batch it made before, are
+     * all finished: written by every output they were routed to, or dropped by an output's
+     * configured policy (counted). Tokens of earlier batches are implied, so a plugin commits
+     * only the token it is given. Instance thread while the input runs; after stop, the main
+     * thread may call it once more (before fini) for batches that finished while draining. */
+    void (*ack)(struct ls_instance *ins, void *state, uint64_t token);
 };
 
 /* The definition takes its default visibility (and, in C++, its external linkage) from the
@@ -310,6 +321,11 @@ LS_EXPORT void ls_timer_free(struct ls_timer *t); /* NULL is ignored */
  * on size, count or a short time limit, and when the loop goes idle. Instance thread only. */
 LS_EXPORT struct ls_record *ls_input_append(struct ls_instance *ins, const void *data, size_t len,
                                             const char *peer, int64_t received);
+
+/* Inputs with an `ack` callback (ABI 1.1): attach `token` to the open batch (the last call
+ * before the batch closes wins); a batch without one acks with the previous batch's token.
+ * Typically the index of the position reached by the records appended so far. */
+LS_EXPORT void ls_input_set_token(struct ls_instance *ins, uint64_t token);
 
 /* Close the open batch now: run the parser chain and route it. Rarely needed. */
 LS_EXPORT void ls_input_flush(struct ls_instance *ins);

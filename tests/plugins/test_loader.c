@@ -85,13 +85,15 @@ static char *make_dir(const char *name)
 }
 
 static const char *const all_plugins[] = {
-    "good_input",      "good_parser", "good_output",    "dup_a",
-    "dup_b",           "no_entry",    "hidden_entry",   "small_symbol",
-    "short_symbol",    "abi_major",   "abi_minor",      "struct_tiny",
-    "struct_huge",     "bad_kind",    "input_no_start", "parser_no_parse",
-    "output_no_write", "bad_name",    "long_name",      "null_name",
-    "no_summary",      "opt_offset",  "opt_enum",       "config_huge",
-    "undefined_ref",   NULL,
+    "good_input",      "good_parser",     "good_output",
+    "dup_a",           "dup_b",           "no_entry",
+    "hidden_entry",    "small_symbol",    "short_symbol",
+    "abi_major",       "abi_minor",       "struct_tiny",
+    "struct_huge",     "bad_kind",        "input_no_start",
+    "parser_no_parse", "output_no_write", "bad_name",
+    "long_name",       "null_name",       "no_summary",
+    "opt_offset",      "opt_enum",        "config_huge",
+    "undefined_ref",   "v1_0_input",      NULL,
 };
 
 static int group_setup(void **state)
@@ -288,12 +290,31 @@ static void test_abi_version(void **state)
 static void test_struct_size(void **state)
 {
     (void)state;
-    /* While LS_ABI_MINOR is 0 the only valid size is the 1.0 one, sizeof(struct ls_plugin). */
-    assert_int_equal(LS_ABI_MINOR, 0);
-    expect_refused("struct_tiny", "descriptor size invalid: expected %zu bytes, found 4",
-                   sizeof(struct ls_plugin));
-    expect_refused("struct_huge", "descriptor size invalid: expected %zu bytes, found %zu",
-                   sizeof(struct ls_plugin), sizeof(struct ls_plugin) + 8);
+    /* Valid sizes run from the 1.0 descriptor's to today's. */
+    size_t size_1_0 = offsetof(struct ls_plugin, reopen) + sizeof(void (*)(void));
+    assert_true(LS_ABI_MINOR > 0);
+    expect_refused("struct_tiny", "descriptor size invalid: expected %zu to %zu bytes, found 4",
+                   size_1_0, sizeof(struct ls_plugin));
+    expect_refused("struct_huge", "descriptor size invalid: expected %zu to %zu bytes, found %zu",
+                   size_1_0, sizeof(struct ls_plugin), sizeof(struct ls_plugin) + 8);
+}
+
+/* A plugin built against the frozen 1.0 header loads; members added since read as NULL. */
+static void test_frozen_1_0_plugin_loads(void **state)
+{
+    struct ls_registry r;
+    const struct ls_plugin *p;
+
+    (void)state;
+    ls_registry_init(&r);
+    load_ok(&r, "v1_0_input");
+    p = ls_registry_find(&r, LS_KIND_INPUT, "v1_0");
+    assert_non_null(p);
+    assert_int_equal(p->abi_minor, 0);
+    assert_int_equal(p->struct_size, offsetof(struct ls_plugin, reopen) + sizeof(void (*)(void)));
+    assert_non_null(p->start);
+    assert_null(p->ack); /* appended in 1.1: zero for a 1.0 plugin */
+    ls_registry_release(&r);
 }
 
 static void test_kind_and_callbacks(void **state)
@@ -653,6 +674,7 @@ int main(void)
         cmocka_unit_test(test_symbol_size),
         cmocka_unit_test(test_abi_version),
         cmocka_unit_test(test_struct_size),
+        cmocka_unit_test(test_frozen_1_0_plugin_loads),
         cmocka_unit_test(test_kind_and_callbacks),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_duplicate_name),
