@@ -472,6 +472,11 @@ LS_EXPORT struct ls_record *ls_input_append(struct ls_instance *ins, const void 
     return r;
 }
 
+LS_EXPORT struct ls_batch *ls_input_batch(struct ls_instance *ins)
+{
+    return ins->in ? ins->in->cur : NULL;
+}
+
 LS_EXPORT void ls_input_set_token(struct ls_instance *ins, uint64_t token)
 {
     struct ls_input *in = ins->in;

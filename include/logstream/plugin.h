@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 #define LS_ABI_MAJOR 1
-#define LS_ABI_MINOR 1 /* 1.1: struct ls_plugin.ack, ls_input_set_token() */
+#define LS_ABI_MINOR 1 /* 1.1: ls_plugin.ack, ls_input_set_token(), ls_input_batch() */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LS_EXPORT       __attribute__((visibility("default")))
@@ -321,6 +321,11 @@ LS_EXPORT void ls_timer_free(struct ls_timer *t); /* NULL is ignored */
  * on size, count or a short time limit, and when the loop goes idle. Instance thread only. */
 LS_EXPORT struct ls_record *ls_input_append(struct ls_instance *ins, const void *data, size_t len,
                                             const char *peer, int64_t received);
+
+/* The open batch that the record last returned by ls_input_append() belongs to, so an input
+ * can add fields (ls_record_add_field) and bytes (ls_batch_strdup) to its records. Valid until
+ * the next ls_input_* call; NULL when no batch is open. Instance thread only. (ABI 1.1) */
+LS_EXPORT struct ls_batch *ls_input_batch(struct ls_instance *ins);
 
 /* Inputs with an `ack` callback (ABI 1.1): attach `token` to the open batch (the last call
  * before the batch closes wins); a batch without one acks with the previous batch's token.
