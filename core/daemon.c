@@ -356,6 +356,7 @@ out_free:
     event_base_free(d.base);
     ls_registry_release(&d.reg);
     ls_metrics_shutdown();
+    ls_instance_set_state_dir(NULL);
     ls_log_flush();
     return code;
 }

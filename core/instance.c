@@ -39,6 +39,19 @@ struct ls_timer {
 
 /* ---- instances ------------------------------------------------------------------------------ */
 
+static char *current_state_dir;
+
+void ls_instance_set_state_dir(const char *dir)
+{
+    free(current_state_dir);
+    current_state_dir = dir ? ls_xstrdup(dir) : NULL;
+}
+
+LS_EXPORT const char *ls_state_dir(const struct ls_instance *ins)
+{
+    return ins->state_dir;
+}
+
 void ls_instance_setup(struct ls_instance *ins, int kind, const struct ls_plugin *p,
                        const char *name, const char *pipeline)
 {
@@ -50,6 +63,7 @@ void ls_instance_setup(struct ls_instance *ins, int kind, const struct ls_plugin
     ins->name = ls_xstrdup(name);
     ins->pipeline = pipeline ? ls_xstrdup(pipeline) : NULL;
     ins->prefix = ls_xasprintf("[%s:%s:%s]", ls_kind_name(kind), p->name, name);
+    ins->state_dir = ls_xstrdup(current_state_dir ? current_state_dir : "./var/lib/logstream");
     ls_sbuf_init(&sb);
     ls_sbuf_addf(&sb, "kind=\"%s\",plugin=\"%s\",instance=\"", ls_kind_name(kind), p->name);
     ls_metrics_label_escape(&sb, name);
@@ -75,6 +89,7 @@ void ls_instance_release(struct ls_instance *ins)
     free(ins->pipeline);
     free(ins->prefix);
     free(ins->labels);
+    free(ins->state_dir);
 }
 
 void ls_instance_free_watches(struct ls_instance *ins)

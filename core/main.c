@@ -160,6 +160,7 @@ static int check(const struct ls_cli *cli)
     ls_errors_release(&errs);
     ls_log_setup(m->service.log_level, m->service.log_format);
     failed = ls_runtime_check(m);
+    ls_instance_set_state_dir(NULL);
     ni = np = 0;
     for (size_t i = 0; i < m->npipelines; i++) {
         ni += m->pipelines[i].ninputs;

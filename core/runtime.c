@@ -588,6 +588,7 @@ int ls_runtime_apply(struct ls_runtime *old, struct ls_model *m, struct ls_doc *
 
     rt->model = m;
     rt->doc = doc;
+    ls_instance_set_state_dir(m->service.state_dir);
 
     /* 1. Outputs: keep unchanged ones, create the rest. */
     rt->noutputs = m->noutputs;
@@ -813,6 +814,7 @@ int ls_runtime_check(const struct ls_model *m)
 {
     int failed = 0;
 
+    ls_instance_set_state_dir(m->service.state_dir);
     for (size_t i = 0; i < m->noutputs; i++) {
         failed += check_one(&m->outputs[i], LS_KIND_OUTPUT, NULL);
     }

@@ -35,10 +35,11 @@ struct ls_instance {
     int kind; /* enum ls_kind */
     const struct ls_plugin *plugin;
     char *name;
-    char *pipeline; /* NULL for shared outputs */
-    char *prefix;   /* "[input:tcp:apps.tcp.0]" */
-    char *labels;   /* kind="input",plugin="tcp",instance="apps.tcp.0" */
-    void *conf;     /* owned: ls_options_release(plugin->options) + free */
+    char *pipeline;  /* NULL for shared outputs */
+    char *prefix;    /* "[input:tcp:apps.tcp.0]" */
+    char *labels;    /* kind="input",plugin="tcp",instance="apps.tcp.0" */
+    char *state_dir; /* service.state_dir when the instance was made */
+    void *conf;      /* owned: ls_options_release(plugin->options) + free */
     void *state;
     int inited;
     struct event_base *base; /* the thread loop it runs on (parsers: their input's) */
@@ -143,7 +144,9 @@ void ls_runtime_update_gauges(struct ls_runtime *rt);
  * number of instances whose init failed (each logged by the plugin). */
 int ls_runtime_check(const struct ls_model *m);
 
-/* Instance plumbing shared by runtime.c and instance.c. */
+/* Instance plumbing shared by runtime.c and instance.c. Instances made after
+ * ls_instance_set_state_dir() see that directory in ls_state_dir(). Main thread. */
+void ls_instance_set_state_dir(const char *dir);
 void ls_instance_setup(struct ls_instance *ins, int kind, const struct ls_plugin *p,
                        const char *name, const char *pipeline);
 void ls_instance_release(struct ls_instance *ins);

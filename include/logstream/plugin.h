@@ -40,7 +40,9 @@ extern "C" {
 #endif
 
 #define LS_ABI_MAJOR 1
-#define LS_ABI_MINOR 1 /* 1.1: ls_plugin.ack, ls_input_set_token(), ls_input_batch() */
+#define LS_ABI_MINOR                                                                               \
+    1 /* 1.1: ls_plugin.ack, ls_input_set_token(), ls_input_batch(),                               \
+       * ls_state_dir() */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LS_EXPORT       __attribute__((visibility("default")))
@@ -201,7 +203,9 @@ struct ls_plugin {
 
     /* Main thread, before start. `conf` is the filled config struct (owned by the core, valid
      * until after fini). Store the plugin's per-instance state in *state. Return 0, or a
-     * negative code after logging why (the instance is then not started and fini is called). */
+     * negative code after logging why and freeing what it allocated: the instance is then not
+     * started and fini is not called. Also run by `--check`, followed by fini: check, do not
+     * bind or open anything lasting. */
     int (*init)(struct ls_instance *ins, const void *conf, void **state);
 
     /* Instance thread, on its loop: open sockets, add watches and timers. Inputs and outputs
@@ -213,7 +217,8 @@ struct ls_plugin {
      * stop returns are freed by the core. Optional. */
     void (*stop)(struct ls_instance *ins, void *state);
 
-    /* Main thread, after stop (or after a failed init/start): free state. Optional. */
+    /* Main thread, after stop (or after a failed start; never after a failed init): free
+     * state. Optional. */
     void (*fini)(struct ls_instance *ins, void *state);
 
     /* Parsers (required): parse records [first, ls_batch_count()) of a batch being built, in
@@ -281,6 +286,10 @@ LS_EXPORT int ls_log_enabled(int level);
  * (NULL for a shared output). Borrowed; valid while the instance exists. */
 LS_EXPORT const char *ls_instance_name(const struct ls_instance *ins);
 LS_EXPORT const char *ls_instance_pipeline(const struct ls_instance *ins);
+
+/* service.state_dir: where plugins keep state across restarts (cursors, offsets). The core
+ * does not create it. Borrowed; valid while the instance exists. (ABI 1.1) */
+LS_EXPORT const char *ls_state_dir(const struct ls_instance *ins);
 
 /* Current wall-clock time in ns since the epoch (CLOCK_REALTIME). */
 LS_EXPORT int64_t ls_now(void);
