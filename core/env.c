@@ -1,7 +1,9 @@
 /*
  * env.c - ${ENV} expansion of configuration scalars: `${NAME}` and `${NAME:-default}` are
- * replaced, `$$` is a literal `$`, any other `$` stays. Pure apart from getenv(), so that it can
- * be tested and fuzzed without a YAML file.
+ * replaced, `$$` is a literal `$`, any other `$` stays. A reference that starts with a lowercase
+ * letter (`${app}`, `${host}`) is left as it is: those name record fields in plugins' path and
+ * message templates, so environment variables are the ones that start with an uppercase letter
+ * or '_'. Pure apart from getenv(), so that it can be tested and fuzzed without a YAML file.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +92,10 @@ int ls_env_expand(const char *s, size_t len, struct ls_sbuf *out, struct ls_erro
             rc = -1;
             break;
         }
-        if (expand_ref(errs, at, path, s + i + 2, (size_t)(end - s) - i - 2, out) < 0) {
+        if (s[i + 2] >= 'a' && s[i + 2] <= 'z') {
+            /* ${app}, ${host}, ...: a record field for a plugin's template, not ours */
+            ls_sbuf_add(out, s + i, (size_t)(end - s) - i + 1);
+        } else if (expand_ref(errs, at, path, s + i + 2, (size_t)(end - s) - i - 2, out) < 0) {
             rc = -1;
         }
         i = (size_t)(end - s) + 1;

@@ -200,6 +200,7 @@ static void test_env_expansion(void **state)
                "  d: \"[${LS_TEST_EMPTY}]\"\n"
                "  e: cost $$5 and $ alone and $x\n"
                "  f: ${LS_TEST_PORT:-x}${LS_TEST_PORT}\n"
+               "  g: /var/log/${app}/${host:-x}.log\n"
                "  ${LS_TEST_PORT}: keys are not expanded\n",
                &e);
     svc = ls_node_get(ls_doc_root(doc), "service");
@@ -210,6 +211,8 @@ static void test_env_expansion(void **state)
     assert_string_equal(ls_node_get(svc, "e")->str, "cost $5 and $ alone and $x");
     assert_string_equal(ls_node_get(svc, "f")->str, "90019001");
     assert_int_equal(ls_node_get(svc, "f")->len, 8);
+    /* lowercase names are record fields for plugin templates: left for the plugin */
+    assert_string_equal(ls_node_get(svc, "g")->str, "/var/log/${app}/${host:-x}.log");
     assert_non_null(ls_node_get(svc, "${LS_TEST_PORT}"));
     ls_doc_free(doc);
 
