@@ -6,6 +6,7 @@ set -eu
 PKGS="build-essential cmake pkg-config
 libevent-dev libyaml-dev libjson-c-dev zlib1g-dev liblz4-dev libsystemd-dev libssl-dev
 libcmocka-dev python3 python3-pytest clang-format-16 clang-14 libclang-rt-14-dev
+systemd-journal-remote
 lz4 gzip util-linux procps"
 
 missing=""

@@ -496,6 +496,15 @@ static void add_int(struct ls_fmt_buf *b, int64_t v)
 }
 
 /* Shortest of %.15g / %.17g that reads back as the same double; non-finite -> null. */
+/* Trusted credentials: only when the kernel told the input (never -1 / unknown). */
+static void add_cred(struct ls_fmt_buf *b, const char *key, int64_t v)
+{
+    if (v >= 0) {
+        add_str(b, key);
+        add_int(b, v);
+    }
+}
+
 static void add_double(struct ls_fmt_buf *b, double d)
 {
     char t[40];
@@ -586,6 +595,9 @@ void ls_fmt_record_json(struct ls_fmt_buf *b, const struct ls_record *r,
     add_cstr(b, ctx->input);
     add_str(b, ",\"pipeline\":");
     add_cstr(b, ctx->pipeline);
+    add_cred(b, ",\"pid\":", r->pid);
+    add_cred(b, ",\"uid\":", r->uid);
+    add_cred(b, ",\"gid\":", r->gid);
     for (const struct ls_field *f = r->fields; f; f = f->next) {
         ls_fmt_buf_add(b, ",", 1);
         ls_fmt_json_string(b, f->key.ptr, f->key.len);

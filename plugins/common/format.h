@@ -63,7 +63,8 @@ struct ls_fmt_ctx {
 void ls_fmt_record_raw(struct ls_fmt_buf *b, const struct ls_record *r);
 
 /* json: one object and "\n": time, received, severity, facility, host, app, procid, msgid,
- * message, raw, peer, input, pipeline, then every field by key, in order. Absent slices are
+ * message, raw, peer, input, pipeline, the trusted pid, uid, gid (only those the kernel gave
+ * the input), then every field by key, in order. Absent slices are
  * null; non-finite doubles are null; a JSON field is written as is (compacted) only when it is
  * valid JSON, otherwise as a string. */
 void ls_fmt_record_json(struct ls_fmt_buf *b, const struct ls_record *r,

@@ -1,6 +1,6 @@
 /*
- * fuzz_line_framing.c - libFuzzer target for the tcp input's line framer
- * (plugins/inputs/tcp/framer.c; build it with that file).
+ * fuzz_line_framing.c - libFuzzer target for the stream framer's newline mode
+ * (plugins/common/framer.c; build it with that file).
  *
  * Input: byte 0 picks max_line (1..64), byte 1 seeds the chunk sizes, the rest is the stream.
  * Checks: the stream fed in pseudo-random chunks frames exactly as the specification applied
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../plugins/inputs/tcp/framer.h"
+#include "../../plugins/common/framer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

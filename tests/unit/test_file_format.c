@@ -352,6 +352,7 @@ static void test_record_json_minimal(void **unused)
     memset(&r, 0, sizeof r);
     r.severity = LS_SEV_UNKNOWN;
     r.facility = LS_FAC_UNKNOWN;
+    r.pid = r.uid = r.gid = -1; /* unknown credentials are left out */
     r.raw = sl("hi");
     r.message = r.raw;
     r.peer.ptr = "";
@@ -375,6 +376,9 @@ static void test_record_json_full(void **unused)
     (void)unused;
     memset(&r, 0, sizeof r);
     memset(f, 0, sizeof f);
+    r.pid = 4242; /* trusted credentials from the kernel */
+    r.uid = 0;
+    r.gid = -1; /* unknown: left out */
     r.time = 1795428000LL * 1000000000 + 123456789;
     r.received = 1795428000LL * 1000000000 + 500000000;
     r.severity = LS_SEV_INFO;
@@ -434,7 +438,7 @@ static void test_record_json_full(void **unused)
                    "\"facility\":\"auth\",\"host\":\"h1\",\"app\":\"sshd\",\"procid\":\"42\","
                    "\"msgid\":\"ID7\",\"message\":\"login \\\"ok\\\"\\u0009now\","
                    "\"raw\":\"<38>login \\\"ok\\\"\\u0009now " FFFD "\","
-                   "\"peer\":\"[::1]:5000\",\"input\":\"apps.tcp.0\",\"pipeline\":\"apps\","
+                   "\"peer\":\"[::1]:5000\",\"input\":\"apps.tcp.0\",\"pipeline\":\"apps\",\"pid\":4242,\"uid\":0,"
                    "\"user\":\"r\xc3\xa9mi\",\"count\":-9223372036854775808,\"ratio\":0.1,"
                    "\"inf\":null,\"nan\":null,\"ok\":true,\"none\":null,"
                    "\"obj\":{\"a\":[1,2],\"b\":null},\"badjson\":\"{\\\"a\\\":\","

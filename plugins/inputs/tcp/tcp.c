@@ -1,11 +1,15 @@
 /*
- * tcp.c - the `tcp` input: newline-framed log lines over TCP (IPv4 and IPv6).
+ * tcp.c - the `tcp` input: log messages over TCP (IPv4 and IPv6), newline-delimited or
+ * octet-counted (RFC 6587), or either, decided per connection (`framing`, see framer.h).
  *
- * One listening socket per instance, non-blocking, on the instance's loop. Each connection
- * owns a framer (framer.h) that buffers at most one partial line of max_line + 1 bytes; the
- * read buffer is shared by the instance (one thread). Every complete line becomes one record
+ * One listening socket per instance, non-blocking, on the instance's loop: adopted from
+ * systemd socket activation when one passed matches `listen` (sdsock.h), else bound. Each
+ * connection owns a framer that buffers at most one partial message of max_line + 1 bytes; the
+ * read buffer is shared by the instance (one thread). Every complete message becomes one record
  * through ls_input_append(); nothing read is ever dropped silently: over-long lines are cut
  * and flagged, a final unterminated line is emitted when the peer closes or the input stops.
+ * A peer that breaks the octet-counted framing (garbage where a length must be, a length above
+ * max_line) is disconnected, counted (framing_errors) and logged, rate-limited.
  *
  * Backpressure is the core's: it suspends the instance's READ watches while a queue is full.
  * The read loop stops as soon as the instance is paused, and the idle timer never closes a
@@ -14,6 +18,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -31,6 +36,7 @@
 #include <logstream/plugin.h>
 
 #include "framer.h"
+#include "sdsock.h"
 
 #define READ_SIZE        (64 * 1024)  /* one read(2) */
 #define READ_BUDGET      (256 * 1024) /* bytes per callback, so connections take turns */
@@ -44,11 +50,14 @@
 
 struct tcp_conf {
     char *listen;
+    int framing; /* enum ls_framing */
     uint64_t max_line;
     int64_t max_connections;
     int64_t idle_timeout; /* ns, 0 = none */
     int64_t backlog;
 };
+
+static const char *const framing_words[] = LS_FRAMING_WORDS;
 
 static const struct ls_option tcp_options[] = {
     {.name = "listen",
@@ -56,6 +65,13 @@ static const struct ls_option tcp_options[] = {
      .offset = offsetof(struct tcp_conf, listen),
      .required = 1,
      .doc = "address to listen on: host:port or [v6]:port; \"*:port\" listens on every address"},
+    {.name = "framing",
+     .type = LS_OPT_ENUM,
+     .offset = offsetof(struct tcp_conf, framing),
+     .def = "auto",
+     .enum_values = framing_words,
+     .doc = "newline, octet_counted (RFC 6587 \"LEN MSG\"), or auto: octet_counted for a "
+            "connection that starts with \"LEN <PRI>\", else newline"},
     {.name = "max_line",
      .type = LS_OPT_SIZE,
      .offset = offsetof(struct tcp_conf, max_line),
@@ -89,6 +105,12 @@ static const struct ls_option tcp_options[] = {
 
 struct tcp_state;
 
+/* At most one warning per WARN_INTERVAL_NS; the ones held back are counted in the next. */
+struct ratelimit {
+    int64_t warned_at; /* monotonic ns of the last warning, 0 = never */
+    uint64_t quiet;    /* warnings held back since */
+};
+
 struct tcp_conn {
     struct tcp_conn *prev, *next;
     struct tcp_state *st;
@@ -111,9 +133,8 @@ struct tcp_state {
     struct tcp_conn *conns; /* doubly linked list of open connections */
     int64_t nconns;
     char *rbuf; /* READ_SIZE bytes, shared by the connections of this instance */
-    struct ls_counter *accepted, *refused, *truncated;
-    int64_t refused_warned_at; /* monotonic ns of the last refusal warning, 0 = never */
-    uint64_t refused_quiet;    /* refusals since that warning */
+    struct ls_counter *accepted, *refused, *truncated, *framing_errors;
+    struct ratelimit refused_rl, framing_rl;
     int64_t nofd_warned_at;
 };
 
@@ -123,6 +144,22 @@ static int64_t mono_now(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* True when a warning may be written now; otherwise it is counted in rl->quiet. On true,
+ * *held is the number held back since the last one. */
+static int ratelimit_allow(struct ratelimit *rl, uint64_t *held)
+{
+    int64_t now = mono_now();
+
+    if (rl->warned_at != 0 && now - rl->warned_at < WARN_INTERVAL_NS) {
+        rl->quiet++;
+        return 0;
+    }
+    *held = rl->quiet;
+    rl->warned_at = now;
+    rl->quiet = 0;
+    return 1;
 }
 
 /* "127.0.0.1:5000", "[::1]:5000"; IPv4-mapped IPv6 peers are shown as IPv4. */
@@ -163,13 +200,47 @@ static void on_line(void *arg, const char *line, size_t len, int truncated)
     }
 }
 
-/* Emit the pending partial line (nothing accepted is lost), then close and free. */
+/* A connection whose framing broke: count it and warn, rate-limited. */
+static void framing_error(struct tcp_conn *c, const char *what)
+{
+    struct tcp_state *st = c->st;
+    uint64_t held;
+
+    ls_counter_add(st->framing_errors, 1);
+    if (!ratelimit_allow(&st->framing_rl, &held)) {
+        return;
+    }
+    if (held > 0) {
+        ls_log(st->ins, LS_LOG_WARN,
+               "%s connection from %s: framing error: %s "
+               "(%llu more framing errors since the last warning)",
+               what, c->peer, ls_framer_error(&c->framer), (unsigned long long)held);
+    } else {
+        ls_log(st->ins, LS_LOG_WARN, "%s connection from %s: framing error: %s", what, c->peer,
+               ls_framer_error(&c->framer));
+    }
+}
+
+/* Frame bytes just read. Returns 0, or -1 on a framing error (counted and logged): the
+ * caller closes the connection. */
+static int conn_feed(struct tcp_conn *c, const char *data, size_t len)
+{
+    if (ls_framer_feed(&c->framer, data, len, on_line, c) < 0) {
+        framing_error(c, "closing");
+        return -1;
+    }
+    return 0;
+}
+
+/* Emit the pending partial message (nothing accepted is lost), then close and free. */
 static void conn_close(struct tcp_conn *c)
 {
     struct tcp_state *st = c->st;
 
-    /* c->received is still the time of the read that brought the partial line */
-    ls_framer_finish(&c->framer, on_line, c);
+    /* c->received is still the time of the read that brought the partial message */
+    if (ls_framer_finish(&c->framer, on_line, c) < 0) {
+        framing_error(c, "closed"); /* it ended inside an octet-counted frame */
+    }
     ls_framer_release(&c->framer);
     ls_watch_free(c->watch);
     ls_timer_free(c->idle);
@@ -197,7 +268,10 @@ static int conn_read_once(struct tcp_conn *c, size_t *budget)
         if (st->conf->idle_timeout > 0) {
             c->last_active = mono_now();
         }
-        ls_framer_feed(&c->framer, st->rbuf, (size_t)n, on_line, c);
+        if (conn_feed(c, st->rbuf, (size_t)n) < 0) {
+            conn_close(c);
+            return -1;
+        }
         *budget = (size_t)n >= *budget ? 0 : *budget - (size_t)n;
         if ((size_t)n < READ_SIZE) {
             *budget = 0; /* drained for now: do not spend a read(2) on EAGAIN */
@@ -271,7 +345,7 @@ static void conn_open(struct tcp_state *st, int fd, const struct sockaddr_storag
     c->st = st;
     c->fd = fd;
     format_sockaddr(ss, c->peer, sizeof c->peer);
-    ls_framer_init(&c->framer, (size_t)st->conf->max_line);
+    ls_framer_init_mode(&c->framer, (size_t)st->conf->max_line, st->conf->framing);
     setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
     c->watch = ls_watch_new(st->ins, fd, LS_WATCH_READ, on_conn_read, c);
     if (!c->watch) {
@@ -308,26 +382,23 @@ out_free:
 static void refuse(struct tcp_state *st, int fd, const struct sockaddr_storage *ss)
 {
     char peer[PEER_SIZE];
-    int64_t now = mono_now();
+    uint64_t held;
 
     close(fd);
     ls_counter_add(st->refused, 1);
-    if (st->refused_warned_at != 0 && now - st->refused_warned_at < WARN_INTERVAL_NS) {
-        st->refused_quiet++;
+    if (!ratelimit_allow(&st->refused_rl, &held)) {
         return;
     }
     format_sockaddr(ss, peer, sizeof peer);
-    if (st->refused_quiet > 0) {
+    if (held > 0) {
         ls_log(st->ins, LS_LOG_WARN,
                "refused connection from %s: max_connections (%lld) reached "
                "(%llu more refused since the last warning)",
-               peer, (long long)st->conf->max_connections, (unsigned long long)st->refused_quiet);
+               peer, (long long)st->conf->max_connections, (unsigned long long)held);
     } else {
         ls_log(st->ins, LS_LOG_WARN, "refused connection from %s: max_connections (%lld) reached",
                peer, (long long)st->conf->max_connections);
     }
-    st->refused_warned_at = now;
-    st->refused_quiet = 0;
 }
 
 static void on_accept_retry(struct ls_timer *t, void *arg)
@@ -450,7 +521,39 @@ out_close:
     return -1;
 }
 
-/* Bind the first usable address of `listen`; IPv6 first for the wildcard. */
+/* The listening socket systemd passed for host:port, made non-blocking; -1 with errno ENOENT
+ * when there is none, after logging any other failure. */
+static int adopt_listener(struct tcp_state *st, const char *host, const char *port)
+{
+    char *end;
+    long num = strtol(port, &end, 10);
+    int fd;
+
+    if (*end != '\0' || num <= 0 || num > 65535) {
+        errno = ENOENT; /* not a plain port number: getaddrinfo will say what is wrong */
+        return -1;
+    }
+    fd = ls_sd_adopt_inet(SOCK_STREAM, host, (int)num);
+    if (fd < 0) {
+        if (errno != ENOENT) {
+            ls_log(st->ins, LS_LOG_ERROR, "listen %s: cannot adopt the socket from systemd: %s",
+                   st->conf->listen, strerror(errno));
+        }
+        return -1;
+    }
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) {
+        ls_log(st->ins, LS_LOG_ERROR, "listen %s: socket from systemd: fcntl: %s", st->conf->listen,
+               strerror(errno));
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    ls_log(st->ins, LS_LOG_INFO, "adopted socket from systemd for %s", st->conf->listen);
+    return fd;
+}
+
+/* Adopt the socket systemd passed for `listen`, or bind the first usable address of it;
+ * IPv6 first for the wildcard. */
 static int open_listener(struct tcp_state *st)
 {
     const char *addr = st->conf->listen;
@@ -462,6 +565,10 @@ static int open_listener(struct tcp_state *st)
     if (split_address(addr, host, sizeof host, port, sizeof port) < 0) {
         ls_log(st->ins, LS_LOG_ERROR, "listen %s: expected host:port or [v6]:port", addr);
         return -1;
+    }
+    fd = adopt_listener(st, host, port);
+    if (fd >= 0 || errno != ENOENT) {
+        return fd;
     }
     rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
     if (rc != 0) {
@@ -503,6 +610,9 @@ static int tcp_init(struct ls_instance *ins, const void *conf, void **state)
     st->refused = ls_counter_new(ins, "refused_connections",
                                  "TCP connections closed at once: max_connections reached");
     st->truncated = ls_counter_new(ins, "truncated_lines", "lines cut at max_line");
+    st->framing_errors = ls_counter_new(
+        ins, "framing_errors",
+        "connections closed on an octet-counting error, or that ended inside a frame");
     *state = st;
     return LS_OK;
 }
@@ -549,9 +659,8 @@ static int conn_drain_now(struct tcp_conn *c)
         ssize_t n = read(c->fd, st->rbuf, READ_SIZE);
         if (n > 0) {
             c->received = ls_now();
-            ls_framer_feed(&c->framer, st->rbuf, (size_t)n, on_line, c);
             c->drained += (size_t)n;
-            if (c->drained >= STOP_DRAIN_MAX) {
+            if (conn_feed(c, st->rbuf, (size_t)n) < 0 || c->drained >= STOP_DRAIN_MAX) {
                 return 1;
             }
         } else if (n < 0 && errno == EINTR) {
@@ -642,6 +751,6 @@ static void tcp_fini(struct ls_instance *ins, void *state)
 }
 
 LS_PLUGIN_DEFINE(.kind = LS_KIND_INPUT, .name = "tcp",
-                 .summary = "Receive newline-delimited log lines over TCP", .options = tcp_options,
-                 .config_size = sizeof(struct tcp_conf), .init = tcp_init, .start = tcp_start,
-                 .stop = tcp_stop, .fini = tcp_fini);
+                 .summary = "Receive newline-delimited or octet-counted log messages over TCP",
+                 .options = tcp_options, .config_size = sizeof(struct tcp_conf), .init = tcp_init,
+                 .start = tcp_start, .stop = tcp_stop, .fini = tcp_fini);

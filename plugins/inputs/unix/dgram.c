@@ -1,0 +1,271 @@
+/*
+ * dgram.c - the `unix` input in datagram mode, like /dev/log: one message per datagram, read
+ * in batches with recvmmsg(2), each with the sender's pid/uid/gid from SCM_CREDENTIALS.
+ *
+ * Buffers: nslots datagrams of max_message bytes each (64 slots up to 64 KiB, fewer above, so
+ * at most 4 MiB; pages are touched only as long datagrams arrive). A longer datagram is cut
+ * at max_message (MSG_TRUNC), flagged truncated and counted.
+ *
+ * A full queue. The core suspends this input's READ watch: the plugin is not flagged
+ * LS_PLUGIN_DATAGRAM, because the same plugin serves stream mode, which must push back. With
+ * on_queue_full: block nothing more is read; the kernel queue fills and senders wait in send(2), as
+ * under rsyslog. With on_queue_full: drop (the default) a timer empties the socket every
+ * DROP_POLL_NS while the input is paused and counts what it discards (reason "queue_full"),
+ * so senders wait at most about that long.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "unix.h"
+#include "unix_msg.h"
+
+#define SLOT_BYTES_MAX (4u * 1024 * 1024) /* all slots together, at most */
+#define SLOTS_MAX      64
+#define READ_BUDGET    4096      /* datagrams per wake-up, so timers and batches get a turn */
+#define DRAIN_MAX      65536     /* datagrams read at stop */
+#define DROP_POLL_NS   2000000LL /* on_queue_full: drop - how often the socket is emptied */
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n, size);
+
+    if (!p) {
+        fprintf(stderr, "logstream: unix: out of memory allocating %zu bytes\n", n * size);
+        abort();
+    }
+    return p;
+}
+
+/* Receive up to nslots datagrams; returns how many, 0 when none is queued, -1 on error. */
+static int receive(struct unix_state *st)
+{
+    size_t max = (size_t)st->conf->max_message;
+    int n;
+
+    for (size_t i = 0; i < st->nslots; i++) {
+        struct msghdr *h = &st->msgs[i].msg_hdr;
+        st->iov[i].iov_base = st->bufs + i * max;
+        st->iov[i].iov_len = max;
+        h->msg_iov = &st->iov[i];
+        h->msg_iovlen = 1;
+        h->msg_control = st->cbufs + i * UNIX_CMSG_SIZE;
+        h->msg_controllen = UNIX_CMSG_SIZE;
+        h->msg_flags = 0;
+        st->msgs[i].msg_len = 0;
+    }
+    do {
+        n = recvmmsg(st->fd, st->msgs, (unsigned)st->nslots, MSG_DONTWAIT, NULL);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return 0;
+        }
+        ls_log(st->ins, LS_LOG_ERROR, "recvmmsg on %s: %s", st->conf->path, strerror(errno));
+        return -1;
+    }
+    return n;
+}
+
+static void credentials(struct msghdr *h, struct unix_cred *cred)
+{
+    cred->pid = cred->uid = cred->gid = -1;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
+            c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+            struct ucred u;
+            memcpy(&u, CMSG_DATA(c), sizeof u);
+            /* pid 0: the sender is not visible from this pid namespace */
+            cred->pid = u.pid > 0 ? u.pid : -1;
+            cred->uid = u.uid;
+            cred->gid = u.gid;
+        }
+    }
+}
+
+static void emit_slot(struct unix_state *st, size_t i, int64_t received)
+{
+    struct msghdr *h = &st->msgs[i].msg_hdr;
+    const char *data = st->bufs + i * (size_t)st->conf->max_message;
+    size_t len = st->msgs[i].msg_len;
+    int truncated = (h->msg_flags & MSG_TRUNC) != 0;
+    struct unix_cred cred;
+
+    if (truncated || len > st->conf->max_message) {
+        truncated = 1;
+        len = (size_t)st->conf->max_message;
+    } else {
+        len = ls_unix_trim(data, len);
+    }
+    if (len == 0) {
+        return;
+    }
+    credentials(h, &cred);
+    unix_emit(st, data, len, truncated, &cred, received);
+}
+
+/* Read and emit up to `budget` datagrams; stop early once the input is paused (what was
+ * already received is still emitted: at most one recvmmsg batch past the queue's bound).
+ * Returns the number of datagrams read. */
+static size_t read_some(struct unix_state *st, size_t budget)
+{
+    size_t done = 0;
+
+    while (done < budget && !ls_input_paused(st->ins)) {
+        int n = receive(st);
+        int64_t received;
+
+        if (n <= 0) {
+            break;
+        }
+        received = ls_now();
+        for (int i = 0; i < n; i++) {
+            emit_slot(st, (size_t)i, received);
+        }
+        done += (size_t)n;
+        if ((size_t)n < st->nslots) {
+            break; /* the queue is empty for now: no recvmmsg just to hear EAGAIN */
+        }
+    }
+    return done;
+}
+
+static void on_readable(struct ls_watch *w, int fd, unsigned events, void *arg)
+{
+    struct unix_state *st = arg;
+
+    (void)w;
+    (void)fd;
+    (void)events;
+    read_some(st, READ_BUDGET);
+    if (st->drop_timer && !st->drop_armed) {
+        st->drop_armed = 1;
+        ls_timer_arm(st->drop_timer, DROP_POLL_NS);
+    }
+    st->active = 1;
+}
+
+/* Empty the socket without keeping what it held; count it. */
+static void discard_queued(struct unix_state *st)
+{
+    uint64_t dropped = 0;
+
+    for (size_t k = 0; k < READ_BUDGET; k += st->nslots) {
+        int n = receive(st);
+        if (n <= 0) {
+            break;
+        }
+        dropped += (uint64_t)n;
+    }
+    if (dropped) {
+        ls_count_drop(st->ins, "queue_full", dropped);
+    }
+}
+
+/* on_queue_full: drop. A pause starts only when one of this input's batches closes into a full
+ * queue, which can happen on the core's idle or timeout close, after on_readable returned. So
+ * while datagrams keep coming this timer looks every DROP_POLL_NS; while the input is paused
+ * it empties the socket; once the input has been quiet for a tick it closes the open batch
+ * itself (ls_input_flush) and, if that did not pause the input, goes to sleep until the next
+ * datagram. */
+static void on_drop_timer(struct ls_timer *t, void *arg)
+{
+    struct unix_state *st = arg;
+
+    if (!ls_input_paused(st->ins)) {
+        if (st->active) {
+            st->active = 0;
+            ls_timer_arm(t, DROP_POLL_NS);
+            return;
+        }
+        ls_input_flush(st->ins);
+        if (!ls_input_paused(st->ins)) {
+            st->drop_armed = 0;
+            return;
+        }
+    }
+    discard_queued(st);
+    ls_timer_arm(t, DROP_POLL_NS);
+}
+
+int unix_dgram_start(struct unix_state *st)
+{
+    size_t max = (size_t)st->conf->max_message;
+    int one = 1;
+
+    st->nslots = SLOT_BYTES_MAX / max;
+    if (st->nslots > SLOTS_MAX) {
+        st->nslots = SLOTS_MAX;
+    }
+    if (st->nslots == 0) {
+        st->nslots = 1;
+    }
+    st->msgs = xcalloc(st->nslots, sizeof *st->msgs);
+    st->iov = xcalloc(st->nslots, sizeof *st->iov);
+    st->bufs = xcalloc(st->nslots, max);
+    st->cbufs = xcalloc(st->nslots, UNIX_CMSG_SIZE);
+    if (setsockopt(st->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
+        ls_log(st->ins, LS_LOG_ERROR, "socket %s: SO_PASSCRED: %s", st->conf->path,
+               strerror(errno));
+        return LS_ERROR;
+    }
+    if (st->conf->on_full == UNIX_ON_FULL_DROP) {
+        st->drop_timer = ls_timer_new(st->ins, on_drop_timer, st);
+        if (!st->drop_timer) {
+            ls_log(st->ins, LS_LOG_ERROR, "socket %s: cannot create a timer", st->conf->path);
+            return LS_ERROR;
+        }
+    }
+    st->watch = ls_watch_new(st->ins, st->fd, LS_WATCH_READ, on_readable, st);
+    if (!st->watch) {
+        ls_log(st->ins, LS_LOG_ERROR, "socket %s: cannot watch the socket", st->conf->path);
+        return LS_ERROR;
+    }
+    return LS_OK;
+}
+
+void unix_dgram_drain(struct unix_state *st)
+{
+    size_t total = 0;
+
+    if (st->fd < 0 || !st->msgs) {
+        return;
+    }
+    /* Stopping: read what is queued even past the queue bound; the core drains after us. */
+    for (;;) {
+        int n = receive(st);
+        int64_t received;
+
+        if (n <= 0) {
+            break;
+        }
+        received = ls_now();
+        for (int i = 0; i < n; i++) {
+            emit_slot(st, (size_t)i, received);
+        }
+        total += (size_t)n;
+        if (total >= DRAIN_MAX) {
+            ls_log(st->ins, LS_LOG_WARN, "stopping with datagrams still queued on %s",
+                   st->conf->path);
+            break;
+        }
+    }
+}
+
+void unix_dgram_release(struct unix_state *st)
+{
+    free(st->msgs);
+    free(st->iov);
+    free(st->bufs);
+    free(st->cbufs);
+    st->msgs = NULL;
+    st->iov = NULL;
+    st->bufs = NULL;
+    st->cbufs = NULL;
+}
