@@ -1,93 +1,172 @@
 /*
- * file.c - the `file` output: append every record to one file, as raw lines or JSON lines.
+ * file.c - the `file` output: options, lifecycle, SIGUSR1 and the housekeeping timer. The
+ * write path is output.c; path templates template.c; rotation rules rotate.c; compression,
+ * retention and interval syncs run on the worker thread (worker.c).
  *
- * A batch is formatted into one buffer (kept in the state and reused) and written with one
- * write(2) loop. Temporary failures (disk full, I/O error, a file that cannot be opened yet)
- * return LS_EAGAIN: the core retries the same batch after a backoff, and the write resumes at
- * the first byte not yet written, so no record is written twice. Only the first failure of a
- * run is logged; every failed write counts in logstream_file_write_errors_total.
+ * init checks everything without side effects (it also runs for --check); start creates the
+ * worker and the timer and, for a fixed path, opens the file (creating missing directories);
+ * stop syncs (unless fsync: never), closes every file and joins the worker; reopen (SIGUSR1)
+ * closes every file so that the next write opens the configured path again (a fixed path is
+ * opened at once) - for external rotation.
  *
- * init checks the path without side effects (it also runs for --check); start creates missing
- * parent directories (mkdir: true) and opens the file; reopen (SIGUSR1) closes and reopens it
- * for external rotation.
+ * The timer (every second, or every fsync_interval when shorter) hands dirty files to the
+ * worker for fdatasync (fsync: interval) and rotates idle files whose age or wall-clock period
+ * is up, so a quiet file still turns at midnight.
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <logstream/plugin.h>
+#include "fileout.h"
 
-#include "format.h"
+#define NS_PER_S 1000000000LL
+#define TICK_MAX NS_PER_S
 
-#define DIR_MODE 0750
-#define BUF_KEEP (16u * 1024 * 1024) /* a larger formatting buffer is freed after use */
+static const char *const format_values[] = {"raw",     "json",     "traditional",
+                                            "rfc5424", "template", NULL};
+static const char *const fsync_values[] = {"never", "batch", "interval", NULL};
+static const char *const tz_values[] = {"local", "utc", NULL};
+static const char *const every_values[] = {"none", "hourly", "daily", NULL};
+static const char *const compress_values[] = {"none", "gzip", "lz4", NULL};
 
-enum { FORMAT_RAW, FORMAT_JSON };
-enum { FSYNC_NEVER, FSYNC_BATCH };
+#define OPT(field) offsetof(struct file_conf, field)
 
-static const char *const format_values[] = {"raw", "json", NULL};
-static const char *const fsync_values[] = {"never", "batch", NULL};
-
-struct file_conf {
-    char *path;
-    int format;
-    char *mode;
-    int mkdir;
-    int fsync;
+static const struct ls_option rotate_options[] = {
+    {.name = "size",
+     .type = LS_OPT_SIZE,
+     .offset = OPT(rot_size),
+     .min = 4096,
+     .max = 1LL << 50,
+     .doc = "rotate before a write would take the file past this size (unset: no size limit)"},
+    {.name = "age",
+     .type = LS_OPT_DURATION,
+     .offset = OPT(rot_age),
+     .min = NS_PER_S,
+     .max = 366 * 86400 * NS_PER_S,
+     .doc = "rotate a file this long after this output opened it (unset: never)"},
+    {.name = "every",
+     .type = LS_OPT_ENUM,
+     .offset = OPT(rot_every),
+     .def = "none",
+     .enum_values = every_values,
+     .doc = "rotate at every full hour or midnight (in `timezone`)"},
+    {.name = "keep",
+     .type = LS_OPT_INT,
+     .offset = OPT(rot_keep),
+     .def = "0",
+     .min = 0,
+     .max = 1000000,
+     .doc = "rotated files to keep per live file, newest first (0: no count limit)"},
+    {.name = "max_age",
+     .type = LS_OPT_DURATION,
+     .offset = OPT(rot_max_age),
+     .min = NS_PER_S,
+     .max = 100LL * 366 * 86400 * NS_PER_S,
+     .doc = "remove rotated files older than this (by the time in their name; unset: never)"},
+    {.name = "max_total_size",
+     .type = LS_OPT_SIZE,
+     .offset = OPT(rot_max_total),
+     .min = 1,
+     .max = 1LL << 50,
+     .doc = "remove the oldest rotated files while theirs exceed this total (unset: no limit)"},
+    {.name = "compress",
+     .type = LS_OPT_ENUM,
+     .offset = OPT(rot_compress),
+     .def = "none",
+     .enum_values = compress_values,
+     .doc = "compress rotated files in the background: gzip (.gz) or lz4 (.lz4)"},
+    {.name = "compress_level",
+     .type = LS_OPT_INT,
+     .offset = OPT(rot_level),
+     .def = "0",
+     .min = 0,
+     .max = 12,
+     .doc = "0: the codec's default (gzip 6, lz4 fast); gzip 1..9, lz4 1..12"},
+    {.name = NULL},
 };
 
 static const struct ls_option file_options[] = {
     {.name = "path",
      .type = LS_OPT_PATH,
-     .offset = offsetof(struct file_conf, path),
+     .offset = OPT(path),
      .required = 1,
-     .doc = "file to append to; created if missing"},
+     .doc = "file to append to; may use ${app}, ${host}, ... and strftime %Y-%m-%d"},
     {.name = "format",
      .type = LS_OPT_ENUM,
-     .offset = offsetof(struct file_conf, format),
+     .offset = OPT(format),
      .def = "raw",
      .enum_values = format_values,
-     .doc = "raw: each record's raw bytes and a newline; json: one JSON object per line"},
+     .doc = "raw bytes, json lines, traditional syslog file lines, rfc5424, or template"},
+    {.name = "template",
+     .type = LS_OPT_STRING,
+     .offset = OPT(template_text),
+     .doc = "the line for format: template, e.g. \"${time} ${host} ${app}: ${message}\""},
     {.name = "mode",
      .type = LS_OPT_STRING,
-     .offset = offsetof(struct file_conf, mode),
+     .offset = OPT(mode),
      .def = "0640",
      .doc = "permissions of a file this output creates, in octal (the umask still applies)"},
+    {.name = "dir_mode",
+     .type = LS_OPT_STRING,
+     .offset = OPT(dir_mode),
+     .def = "0750",
+     .doc = "permissions of directories this output creates, in octal (the umask applies)"},
+    {.name = "owner",
+     .type = LS_OPT_STRING,
+     .offset = OPT(owner),
+     .doc = "user (name or number) given the files and directories this output creates"},
+    {.name = "group",
+     .type = LS_OPT_STRING,
+     .offset = OPT(group),
+     .doc = "group (name or number) given the files and directories this output creates"},
     {.name = "mkdir",
      .type = LS_OPT_BOOL,
-     .offset = offsetof(struct file_conf, mkdir),
+     .offset = OPT(mkdir),
      .def = "true",
-     .doc = "create missing parent directories (mode 0750)"},
+     .doc = "create missing parent directories when a file is opened"},
     {.name = "fsync",
      .type = LS_OPT_ENUM,
-     .offset = offsetof(struct file_conf, fsync),
-     .def = "never",
+     .offset = OPT(fsync),
+     .def = "interval",
      .enum_values = fsync_values,
-     .doc = "never: leave flushing to the kernel; batch: fdatasync(2) after every batch"},
+     .doc = "never; batch: fdatasync before a batch counts as written; interval: in the "
+            "background every fsync_interval"},
+    {.name = "fsync_interval",
+     .type = LS_OPT_DURATION,
+     .offset = OPT(fsync_interval),
+     .def = "1s",
+     .min = 10 * 1000000LL,
+     .max = 3600 * NS_PER_S,
+     .doc = "how often fsync: interval syncs files written since the last time"},
+    {.name = "max_open_files",
+     .type = LS_OPT_INT,
+     .offset = OPT(max_open_files),
+     .def = "64",
+     .min = 1,
+     .max = 65536,
+     .doc = "descriptors kept open at most; the least recently used file is closed first"},
+    {.name = "timezone",
+     .type = LS_OPT_ENUM,
+     .offset = OPT(timezone),
+     .def = "local",
+     .enum_values = tz_values,
+     .doc = "zone of traditional timestamps, strftime in path, and every: daily/hourly"},
+    {.name = "rotate",
+     .type = LS_OPT_OBJECT,
+     .sub = rotate_options,
+     .doc = "rotation and retention: { size, age, every, keep, max_age, max_total_size, "
+            "compress, compress_level }"},
     {.name = NULL},
-};
-
-struct file_state {
-    struct ls_instance *ins;
-    const struct file_conf *conf;
-    mode_t mode;
-    int fd; /* -1 while closed */
-    struct ls_fmt_buf buf;
-    size_t written; /* bytes of buf already in the file */
-    /* The batch buf holds, while it is not completely written (and synced). */
-    const struct ls_batch *pending;
-    size_t pending_count;
-    const struct ls_record *pending_first;
-    int failing; /* a failure was logged; the next success says so */
-    struct ls_counter *write_errors;
 };
 
 /* ---- init checks ------------------------------------------------------------------------- */
@@ -113,16 +192,56 @@ static int parse_mode(const char *s, mode_t *out)
     return 0;
 }
 
+static int parse_id(const char *s, unsigned long *out)
+{
+    char *end;
+
+    if (!s || !*s || *s < '0' || *s > '9') {
+        return -1;
+    }
+    errno = 0;
+    *out = strtoul(s, &end, 10);
+    return *end || errno || *out >= (unsigned long)UINT32_MAX ? -1 : 0;
+}
+
+static int resolve_owner(struct ls_instance *ins, const struct file_conf *c, uid_t *uid, gid_t *gid)
+{
+    unsigned long id;
+
+    *uid = (uid_t)-1;
+    *gid = (gid_t)-1;
+    if (c->owner) {
+        struct passwd pw, *res = NULL;
+        char buf[4096];
+        if (parse_id(c->owner, &id) == 0) {
+            *uid = (uid_t)id;
+        } else if (getpwnam_r(c->owner, &pw, buf, sizeof buf, &res) == 0 && res) {
+            *uid = res->pw_uid;
+        } else {
+            ls_log(ins, LS_LOG_ERROR, "option 'owner': no user \"%s\"", c->owner);
+            return LS_EINVAL;
+        }
+    }
+    if (c->group) {
+        struct group gr, *res = NULL;
+        char buf[4096];
+        if (parse_id(c->group, &id) == 0) {
+            *gid = (gid_t)id;
+        } else if (getgrnam_r(c->group, &gr, buf, sizeof buf, &res) == 0 && res) {
+            *gid = res->gr_gid;
+        } else {
+            ls_log(ins, LS_LOG_ERROR, "option 'group': no group \"%s\"", c->group);
+            return LS_EINVAL;
+        }
+    }
+    return LS_OK;
+}
+
 static char *parent_of(const char *path)
 {
-    char *copy = strdup(path);
-    char *dir;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
 
-    if (!copy) {
-        abort();
-    }
-    dir = strdup(dirname(copy));
-    free(copy);
     if (!dir) {
         abort();
     }
@@ -171,16 +290,19 @@ out:
     return rc;
 }
 
-/* No side effects: --check runs this too. */
-static int check_path(struct ls_instance *ins, const struct file_conf *conf)
+/* No side effects: --check runs this too. A templated path is checked up to its first
+ * variable: the directory every rendered path lies in. */
+static int check_path(struct ls_instance *ins, const struct file_conf *conf, int templated)
 {
     struct stat sb;
     char *dir;
     int rc;
 
-    if (!conf->path || conf->path[0] == '\0') {
-        ls_log(ins, LS_LOG_ERROR, "option 'path': must not be empty");
-        return LS_EINVAL;
+    if (templated) {
+        dir = fo_path_static_dir(conf->path);
+        rc = check_dir(ins, dir, conf->mkdir);
+        free(dir);
+        return rc;
     }
     if (stat(conf->path, &sb) == 0) {
         if (S_ISDIR(sb.st_mode)) {
@@ -203,247 +325,268 @@ static int check_path(struct ls_instance *ins, const struct file_conf *conf)
     return rc;
 }
 
-/* ---- opening ----------------------------------------------------------------------------- */
-
-/* mkdir -p; returns 0 or -errno. */
-static int make_dirs(const char *dir)
+static int check_modes(struct ls_instance *ins, const struct file_conf *c, struct file_state *st)
 {
-    char *p = strdup(dir);
-    int rc = 0;
-
-    if (!p) {
-        abort();
-    }
-    for (char *s = p + 1;; s++) {
-        if (*s != '/' && *s != '\0') {
-            continue;
-        }
-        char saved = *s;
-        *s = '\0';
-        if (mkdir(p, DIR_MODE) < 0 && errno != EEXIST) {
-            rc = -errno;
-            break;
-        }
-        *s = saved;
-        if (saved == '\0') {
-            break;
-        }
-    }
-    free(p);
-    return rc;
-}
-
-/* Returns 0 or -errno; logs nothing (callers know whether it is the first failure). The open
- * is non-blocking so that a FIFO without a reader fails (ENXIO) instead of hanging the thread;
- * writes then block as usual: a slow reader is backpressure, not an error. */
-static int open_file(struct file_state *st)
-{
-    int fd, flags;
-
-    if (st->conf->mkdir) {
-        char *dir = parent_of(st->conf->path);
-        int rc = make_dirs(dir);
-        free(dir);
-        if (rc < 0) {
-            return rc;
-        }
-    }
-    fd = open(st->conf->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-              st->mode);
-    if (fd < 0) {
-        return -errno;
-    }
-    flags = fcntl(fd, F_GETFL);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
-        int err = errno;
-        close(fd);
-        return -err;
-    }
-    st->fd = fd;
-    return 0;
-}
-
-/* ---- writing ----------------------------------------------------------------------------- */
-
-static int transient(int err)
-{
-    return err == EAGAIN || err == EWOULDBLOCK || err == ENOSPC || err == EIO || err == EDQUOT ||
-           err == EPIPE || err == EINTR;
-}
-
-static void note_failure(struct file_state *st, const char *what, int err)
-{
-    ls_counter_add(st->write_errors, 1);
-    if (!st->failing) {
-        ls_log(st->ins, LS_LOG_WARN, "%s %s: %s; retrying", what, st->conf->path, strerror(err));
-        st->failing = 1;
-    }
-}
-
-static void forget_pending(struct file_state *st)
-{
-    st->pending = NULL;
-    st->written = 0;
-    st->buf.len = 0;
-    if (st->buf.cap > BUF_KEEP) {
-        ls_fmt_buf_release(&st->buf);
-    }
-}
-
-/* Write buf[written, upto); returns 0, LS_EAGAIN, or LS_ERROR (permanent, logged). */
-static int write_upto(struct file_state *st, size_t upto)
-{
-    while (st->written < upto) {
-        ssize_t n = write(st->fd, st->buf.data + st->written, upto - st->written);
-        int err;
-
-        if (n > 0) {
-            st->written += (size_t)n;
-            continue;
-        }
-        err = n < 0 ? errno : EIO;
-        if (err == EINTR) {
-            continue;
-        }
-        if (transient(err)) {
-            note_failure(st, "write", err);
-            return LS_EAGAIN;
-        }
-        ls_counter_add(st->write_errors, 1);
-        ls_log(st->ins, LS_LOG_ERROR, "write %s: %s; dropping the batch", st->conf->path,
-               strerror(err));
-        return LS_ERROR;
-    }
-    return LS_OK;
-}
-
-/* If a record is half written, write the rest of that record only, so the file never holds a
- * record cut in two (used before switching files or batches). Best effort. */
-static int finish_partial_record(struct file_state *st)
-{
-    const char *nl;
-
-    if (st->fd < 0 || st->written == 0 || st->written >= st->buf.len ||
-        st->buf.data[st->written - 1] == '\n') {
-        return LS_OK;
-    }
-    nl = memchr(st->buf.data + st->written, '\n', st->buf.len - st->written);
-    return write_upto(st, nl ? (size_t)(nl - st->buf.data) + 1 : st->buf.len);
-}
-
-/* fdatasync for fsync: batch. A file that cannot be synced (a pipe, a terminal) is fine. */
-static int sync_file(struct file_state *st)
-{
-    if (fdatasync(st->fd) == 0 || errno == EINVAL || errno == EROFS) {
-        return LS_OK;
-    }
-    note_failure(st, "fdatasync", errno);
-    return LS_EAGAIN;
-}
-
-static int is_pending(const struct file_state *st, const struct ls_batch *b, size_t count)
-{
-    return st->pending == b && st->pending_count == count &&
-           st->pending_first == ls_batch_record(b, 0);
-}
-
-static void format_batch(struct file_state *st, struct ls_batch *b, size_t count)
-{
-    struct ls_fmt_ctx ctx = {.input = ls_batch_input(b),
-                             .pipeline = ls_batch_pipeline(b),
-                             .severity_name = ls_severity_name,
-                             .facility_name = ls_facility_name};
-
-    st->buf.len = 0;
-    st->written = 0;
-    for (size_t i = 0; i < count; i++) {
-        const struct ls_record *r = ls_batch_record(b, i);
-        if (st->conf->format == FORMAT_JSON) {
-            ls_fmt_record_json(&st->buf, r, &ctx);
-        } else {
-            ls_fmt_record_raw(&st->buf, r);
-        }
-    }
-    st->pending = b;
-    st->pending_count = count;
-    st->pending_first = ls_batch_record(b, 0);
-}
-
-static int file_write(struct ls_instance *ins, void *state, struct ls_batch *b)
-{
-    struct file_state *st = state;
-    size_t count = ls_batch_count(b);
-    int rc;
-
-    (void)ins;
-    if (count == 0) {
-        return LS_OK;
-    }
-    if (!is_pending(st, b, count)) {
-        /* The core gave up on the previous batch: do not leave half a record behind. */
-        if (finish_partial_record(st) == LS_EAGAIN) {
-            return LS_EAGAIN;
-        }
-        format_batch(st, b, count);
-    }
-    if (st->fd < 0 && (rc = open_file(st)) < 0) {
-        note_failure(st, "open", -rc);
-        return LS_EAGAIN;
-    }
-    rc = write_upto(st, st->buf.len);
-    if (rc == LS_OK && st->conf->fsync == FSYNC_BATCH && sync_file(st) < 0) {
-        return LS_EAGAIN; /* the retry writes nothing again, it only syncs */
-    }
-    if (rc == LS_EAGAIN) {
-        return rc;
-    }
-    if (rc == LS_OK && st->failing) {
-        ls_log(st->ins, LS_LOG_INFO, "writing to %s again", st->conf->path);
-        st->failing = 0;
-    }
-    forget_pending(st);
-    return rc;
-}
-
-/* ---- lifecycle --------------------------------------------------------------------------- */
-
-static int file_init(struct ls_instance *ins, const void *conf, void **state)
-{
-    const struct file_conf *c = conf;
-    struct file_state *st;
-    mode_t mode;
-    int rc;
-
-    if (parse_mode(c->mode, &mode) < 0) {
+    if (parse_mode(c->mode, &st->mode) < 0) {
         ls_log(ins, LS_LOG_ERROR,
                "option 'mode': expected an octal file mode like 0640, got \"%s\"",
                c->mode ? c->mode : "");
         return LS_EINVAL;
     }
-    rc = check_path(ins, c);
-    if (rc < 0) {
-        return rc;
+    if (parse_mode(c->dir_mode, &st->dir_mode) < 0) {
+        ls_log(ins, LS_LOG_ERROR,
+               "option 'dir_mode': expected an octal directory mode like 0750, got \"%s\"",
+               c->dir_mode ? c->dir_mode : "");
+        return LS_EINVAL;
     }
-    st = calloc(1, sizeof *st);
+    return resolve_owner(ins, c, &st->uid, &st->gid);
+}
+
+static int compile_templates(struct ls_instance *ins, const struct file_conf *c,
+                             struct file_state *st)
+{
+    char why[512];
+
+    if (!c->path || c->path[0] == '\0') {
+        ls_log(ins, LS_LOG_ERROR, "option 'path': must not be empty");
+        return LS_EINVAL;
+    }
+    if (fo_path_init(&st->path, c->path, c->timezone == FO_TZ_UTC, why, sizeof why) < 0) {
+        ls_log(ins, LS_LOG_ERROR, "option 'path': %s", why);
+        return LS_EINVAL;
+    }
+    st->templated = !fo_path_is_static(&st->path);
+    if (c->format == FO_FORMAT_TEMPLATE && !c->template_text) {
+        ls_log(ins, LS_LOG_ERROR, "option 'template': required with format: template");
+        return LS_EINVAL;
+    }
+    if (c->template_text && c->format != FO_FORMAT_TEMPLATE) {
+        ls_log(ins, LS_LOG_WARN, "option 'template' is ignored: format is not template");
+    }
+    if (c->format == FO_FORMAT_TEMPLATE &&
+        fo_template_compile(&st->line, c->template_text, why, sizeof why) < 0) {
+        ls_log(ins, LS_LOG_ERROR, "option 'template': %s", why);
+        return LS_EINVAL;
+    }
+    return LS_OK;
+}
+
+static int check_rotation(struct ls_instance *ins, const struct file_conf *c, struct file_state *st)
+{
+    st->rot.size = c->rot_size;
+    st->rot.age = c->rot_age;
+    st->rot.every = c->rot_every;
+    st->rot.utc = c->timezone == FO_TZ_UTC;
+    st->rotating = c->rot_size || c->rot_age || c->rot_every != FO_EVERY_NONE;
+    st->maintained =
+        c->rot_compress != FO_COMPRESS_NONE || c->rot_keep || c->rot_max_age || c->rot_max_total;
+    if (c->rot_compress == FO_COMPRESS_GZIP && c->rot_level > 9) {
+        ls_log(ins, LS_LOG_ERROR, "option 'rotate.compress_level': gzip levels are 1..9, got %lld",
+               (long long)c->rot_level);
+        return LS_EINVAL;
+    }
+    if (st->maintained && !st->rotating) {
+        ls_log(ins, LS_LOG_WARN,
+               "rotate: compression and retention apply to rotated files, but no rotation is "
+               "configured (rotate.size, rotate.age or rotate.every)");
+    }
+    return LS_OK;
+}
+
+/* ---- lifecycle --------------------------------------------------------------------------- */
+
+static void setup_context(struct file_state *st)
+{
+    char *dot;
+
+    if (gethostname(st->hostname, sizeof st->hostname - 1) < 0) {
+        snprintf(st->hostname, sizeof st->hostname, "localhost");
+    }
+    dot = strchr(st->hostname, '.');
+    if (dot && dot != st->hostname) {
+        *dot = '\0'; /* the short name, as rsyslog writes it */
+    }
+    st->clk.utc = st->conf->timezone == FO_TZ_UTC;
+    st->sopts.host = st->hostname;
+    st->sopts.default_facility = 1; /* user */
+    st->sopts.default_severity = 5; /* notice */
+    st->fmt.severity_name = ls_severity_name;
+    st->fmt.facility_name = ls_facility_name;
+    st->rctx.fmt = &st->fmt;
+    st->rctx.hostname = st->hostname;
+    st->rctx.clk = &st->clk;
+    st->rctx.sopts = &st->sopts;
+    st->tick_ns = st->conf->fsync == FO_FSYNC_INTERVAL && st->conf->fsync_interval < TICK_MAX
+                      ? st->conf->fsync_interval
+                      : TICK_MAX;
+}
+
+static void make_counters(struct file_state *st)
+{
+    struct ls_instance *ins = st->ins;
+
+    st->write_errors = ls_counter_new(ins, "write_errors", "failed open/write/fdatasync attempts");
+    st->rotations = ls_counter_new(ins, "rotations", "files rotated");
+    st->compressed = ls_counter_new(ins, "compressed_files", "rotated files compressed");
+    st->compress_errors = ls_counter_new(ins, "compress_errors", "compressions that failed");
+    st->deleted = ls_counter_new(ins, "retention_deleted", "rotated files removed by retention");
+    st->sync_errors = ls_counter_new(ins, "sync_errors", "failed background fdatasync calls");
+}
+
+static void state_free(struct file_state *st)
+{
+    fo_worker_free(st->worker);
+    fo_cache_release(&st->cache);
+    fo_path_release(&st->path);
+    fo_template_release(&st->line);
+    ls_fmt_buf_release(&st->buf);
+    free(st->segs);
+    free(st);
+}
+
+static int file_init(struct ls_instance *ins, const void *conf, void **state)
+{
+    const struct file_conf *c = conf;
+    struct file_state *st = calloc(1, sizeof *st);
+    int rc;
+
     if (!st) {
         abort();
     }
     st->ins = ins;
     st->conf = c;
-    st->mode = mode;
-    st->fd = -1;
-    st->write_errors = ls_counter_new(ins, "write_errors", "failed writes to the output file");
+    rc = check_modes(ins, c, st);
+    if (rc == LS_OK) {
+        rc = compile_templates(ins, c, st);
+    }
+    if (rc == LS_OK) {
+        rc = check_rotation(ins, c, st);
+    }
+    if (rc == LS_OK) {
+        rc = check_path(ins, c, st->templated);
+    }
+    if (rc != LS_OK) {
+        state_free(st);
+        return rc;
+    }
+    setup_context(st);
+    fo_cache_init(&st->cache, (size_t)c->max_open_files);
+    make_counters(st);
     *state = st;
     return LS_OK;
 }
 
+static void close_one(struct fo_file *f, void *arg)
+{
+    struct file_state *st = arg;
+
+    fo_output_finish_record(st, f);
+    fo_output_close(st, f);
+    if (!f->pending) {
+        fo_cache_remove(&st->cache, f);
+    }
+}
+
+/* Hand every file written since the last sync to the worker. */
+static void sync_dirty(struct file_state *st)
+{
+    for (struct fo_file *f = st->cache.head; f; f = f->next) {
+        int fd;
+
+        if (!f->dirty) {
+            continue;
+        }
+        fd = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) {
+            continue; /* out of descriptors: the next tick tries again */
+        }
+        f->dirty = 0;
+        fo_worker_sync(st->worker, fd, f->path);
+    }
+}
+
+/* Rotate idle files whose age or period is up. A templated file is not reopened until it is
+ * written again; a fixed path is, so that it always exists. */
+static void rotate_idle(struct file_state *st, int64_t now)
+{
+    struct fo_file *f = st->cache.head, *next;
+
+    for (; f; f = next) {
+        next = f->next;
+        if (f->pending || !f->regular || !fo_rotate_due(&st->rot, &f->rs, now, 0)) {
+            continue;
+        }
+        /* A failed reopen is retried, and reported, by the next write. */
+        (void)fo_output_rotate(st, f, now, !st->templated);
+        if (f->fd < 0) {
+            fo_cache_remove(&st->cache, f);
+        }
+    }
+}
+
+static void tick_cb(struct ls_timer *t, void *arg)
+{
+    struct file_state *st = arg;
+    int64_t now = ls_now();
+
+    if (st->conf->fsync == FO_FSYNC_INTERVAL && now - st->last_sync >= st->conf->fsync_interval) {
+        sync_dirty(st);
+        st->last_sync = now;
+    }
+    if (st->rot.age || st->rot.every != FO_EVERY_NONE) {
+        rotate_idle(st, now);
+    }
+    ls_timer_arm(t, st->tick_ns);
+}
+
+/* A fixed path is opened (and its directories created) at start and after SIGUSR1. */
+static int open_fixed(struct file_state *st)
+{
+    const char *p = st->conf->path;
+    struct fo_file *f = fo_cache_find(&st->cache, p, strlen(p));
+
+    if (!f) {
+        f = fo_cache_add(&st->cache, p, strlen(p));
+    }
+    if (f->fd >= 0) {
+        return 0;
+    }
+    return fo_output_open(st, f, ls_now());
+}
+
 static int file_start(struct ls_instance *ins, void *state)
 {
+    struct file_conf const *c;
     struct file_state *st = state;
-    int rc = open_file(st);
+    struct fo_worker_conf wc;
+    int rc;
 
+    c = st->conf;
+    memset(&wc, 0, sizeof wc);
+    wc.ins = ins;
+    wc.compress = c->rot_compress;
+    wc.level = c->rot_level ? (int)c->rot_level : (c->rot_compress == FO_COMPRESS_GZIP ? 6 : 0);
+    wc.retention.keep = (uint64_t)c->rot_keep;
+    wc.retention.max_age = c->rot_max_age;
+    wc.retention.max_total = c->rot_max_total;
+    wc.compressed = st->compressed;
+    wc.compress_errors = st->compress_errors;
+    wc.deleted = st->deleted;
+    wc.sync_errors = st->sync_errors;
+    st->worker = fo_worker_new(&wc);
+    rc = fo_worker_start(st->worker);
     if (rc < 0) {
-        ls_log(ins, LS_LOG_ERROR, "open %s: %s", st->conf->path, strerror(-rc));
+        ls_log(ins, LS_LOG_ERROR, "start the worker thread: %s", strerror(-rc));
+        return LS_ERROR;
+    }
+    if (!st->templated && (rc = open_fixed(st)) < 0) {
+        ls_log(ins, LS_LOG_ERROR, "open %s: %s", c->path, strerror(-rc));
+        return LS_ERROR;
+    }
+    st->last_sync = ls_now();
+    st->tick = ls_timer_new(ins, tick_cb, st);
+    if (!st->tick || ls_timer_arm(st->tick, st->tick_ns) < 0) {
+        ls_log(ins, LS_LOG_ERROR, "cannot arm the housekeeping timer");
         return LS_ERROR;
     }
     return LS_OK;
@@ -454,19 +597,28 @@ static void file_reopen(struct ls_instance *ins, void *state)
     struct file_state *st = state;
     int rc;
 
-    finish_partial_record(st);
-    if (st->fd >= 0) {
-        close(st->fd);
-        st->fd = -1;
+    fo_cache_each(&st->cache, close_one, st);
+    if (st->templated) {
+        ls_log(ins, LS_LOG_INFO, "closed every file; each reopens with its next write");
+        return;
     }
-    rc = open_file(st);
+    rc = open_fixed(st);
     if (rc < 0) {
         ls_log(ins, LS_LOG_ERROR, "reopen %s: %s; retrying with the next write", st->conf->path,
                strerror(-rc));
-        st->failing = 1;
         return;
     }
     ls_log(ins, LS_LOG_INFO, "reopened %s", st->conf->path);
+}
+
+static void sync_one(struct fo_file *f, void *arg)
+{
+    struct file_state *st = arg;
+
+    if (f->fd >= 0 && f->dirty && fdatasync(f->fd) < 0 && errno != EINVAL && errno != EROFS) {
+        ls_log(st->ins, LS_LOG_WARN, "fdatasync %s: %s", f->path, strerror(errno));
+    }
+    f->dirty = 0;
 }
 
 static void file_stop(struct ls_instance *ins, void *state)
@@ -474,30 +626,34 @@ static void file_stop(struct ls_instance *ins, void *state)
     struct file_state *st = state;
 
     (void)ins;
-    finish_partial_record(st);
-    if (st->fd >= 0) {
-        close(st->fd);
-        st->fd = -1;
+    ls_timer_free(st->tick);
+    st->tick = NULL;
+    if (st->conf->fsync != FO_FSYNC_NEVER) {
+        fo_cache_each(&st->cache, sync_one, st);
+    }
+    fo_cache_each(&st->cache, close_one, st);
+    if (st->worker) {
+        fo_worker_stop(st->worker);
     }
 }
 
 static void file_fini(struct ls_instance *ins, void *state)
 {
-    struct file_state *st = state;
-
     (void)ins;
-    if (!st) {
-        return;
+    if (state) {
+        state_free(state);
     }
-    if (st->fd >= 0) {
-        close(st->fd);
-    }
-    ls_fmt_buf_release(&st->buf);
-    free(st);
+}
+
+static int file_write(struct ls_instance *ins, void *state, struct ls_batch *b)
+{
+    (void)ins;
+    return fo_output_write(state, b);
 }
 
 LS_PLUGIN_DEFINE(.kind = LS_KIND_OUTPUT, .name = "file",
-                 .summary = "Append records to a file as raw lines or JSON lines",
+                 .summary = "Append records to files: raw, JSON, syslog or templated lines, with "
+                            "path templates, rotation, retention and compression",
                  .options = file_options, .config_size = sizeof(struct file_conf),
                  .init = file_init, .start = file_start, .stop = file_stop, .fini = file_fini,
                  .write = file_write, .reopen = file_reopen);
