@@ -36,6 +36,7 @@
 #include <logstream/plugin.h>
 
 #include "framer.h"
+#include "net.h"
 #include "sdsock.h"
 
 #define READ_SIZE        (64 * 1024)  /* one read(2) */
@@ -46,7 +47,7 @@
 #define STOP_DRAIN_MAX   (16 * 1024 * 1024) /* bytes read per connection at stop */
 #define STOP_QUIET_NS    200000000LL        /* at stop, a connection quiet this long is done */
 #define STOP_DRAIN_NS    5000000000LL       /* at stop, time spent reading, all connections */
-#define PEER_SIZE        (INET6_ADDRSTRLEN + 16)
+#define PEER_SIZE        LS_NET_ADDR_SIZE
 
 struct tcp_conf {
     char *listen;
@@ -160,29 +161,6 @@ static int ratelimit_allow(struct ratelimit *rl, uint64_t *held)
     rl->warned_at = now;
     rl->quiet = 0;
     return 1;
-}
-
-/* "127.0.0.1:5000", "[::1]:5000"; IPv4-mapped IPv6 peers are shown as IPv4. */
-static void format_sockaddr(const struct sockaddr_storage *ss, char *out, size_t size)
-{
-    char host[INET6_ADDRSTRLEN];
-
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-        snprintf(out, size, "%s:%u", host, (unsigned)ntohs(sin->sin_port));
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-            inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host, sizeof host);
-            snprintf(out, size, "%s:%u", host, (unsigned)ntohs(sin6->sin6_port));
-        } else {
-            inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-            snprintf(out, size, "[%s]:%u", host, (unsigned)ntohs(sin6->sin6_port));
-        }
-    } else {
-        snprintf(out, size, "unknown");
-    }
 }
 
 /* ---- connections ------------------------------------------------------------------------- */
@@ -344,7 +322,7 @@ static void conn_open(struct tcp_state *st, int fd, const struct sockaddr_storag
     }
     c->st = st;
     c->fd = fd;
-    format_sockaddr(ss, c->peer, sizeof c->peer);
+    ls_net_format_sockaddr(ss, c->peer, sizeof c->peer);
     ls_framer_init_mode(&c->framer, (size_t)st->conf->max_line, st->conf->framing);
     setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
     c->watch = ls_watch_new(st->ins, fd, LS_WATCH_READ, on_conn_read, c);
@@ -389,7 +367,7 @@ static void refuse(struct tcp_state *st, int fd, const struct sockaddr_storage *
     if (!ratelimit_allow(&st->refused_rl, &held)) {
         return;
     }
-    format_sockaddr(ss, peer, sizeof peer);
+    ls_net_format_sockaddr(ss, peer, sizeof peer);
     if (held > 0) {
         ls_log(st->ins, LS_LOG_WARN,
                "refused connection from %s: max_connections (%lld) reached "
@@ -459,68 +437,6 @@ static void on_accept(struct ls_watch *w, int fd, unsigned events, void *arg)
     }
 }
 
-/* Split "host:port", "[v6]:port", "*:port" or ":port"; host "" means every address. */
-static int split_address(const char *addr, char *host, size_t hsize, char *port, size_t psize)
-{
-    const char *colon;
-    size_t hlen;
-
-    if (addr[0] == '[') {
-        const char *end = strchr(addr, ']');
-        if (!end || end[1] != ':') {
-            return -1;
-        }
-        hlen = (size_t)(end - addr - 1);
-        addr++;
-        colon = end + 1;
-    } else {
-        colon = strrchr(addr, ':');
-        if (!colon || memchr(addr, ':', (size_t)(colon - addr))) {
-            return -1;
-        }
-        hlen = (size_t)(colon - addr);
-    }
-    if (hlen >= hsize || strlen(colon + 1) >= psize || colon[1] == '\0') {
-        return -1;
-    }
-    memcpy(host, addr, hlen);
-    host[hlen] = '\0';
-    if (strcmp(host, "*") == 0) {
-        host[0] = '\0';
-    }
-    strcpy(port, colon + 1);
-    return 0;
-}
-
-/* socket + bind + listen one address; returns the fd or -1 with errno set. */
-static int listen_on(const struct addrinfo *ai, int wildcard, int backlog)
-{
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    int one = 1, zero = 0, err;
-
-    if (fd < 0) {
-        return -1;
-    }
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0) {
-        goto out_close;
-    }
-    /* "*:port" on an IPv6 socket takes IPv4 clients too. */
-    if (wildcard && ai->ai_family == AF_INET6 &&
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) < 0) {
-        goto out_close;
-    }
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, backlog) < 0) {
-        goto out_close;
-    }
-    return fd;
-
-out_close:
-    err = errno;
-    close(fd);
-    errno = err;
-    return -1;
-}
-
 /* The listening socket systemd passed for host:port, made non-blocking; -1 with errno ENOENT
  * when there is none, after logging any other failure. */
 static int adopt_listener(struct tcp_state *st, const char *host, const char *port)
@@ -557,12 +473,10 @@ static int adopt_listener(struct tcp_state *st, const char *host, const char *po
 static int open_listener(struct tcp_state *st)
 {
     const char *addr = st->conf->listen;
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
     char host[256], port[16];
-    int rc, fd = -1, err = 0;
+    int rc, fd;
 
-    if (split_address(addr, host, sizeof host, port, sizeof port) < 0) {
+    if (ls_net_split_address(addr, host, sizeof host, port, sizeof port) < 0) {
         ls_log(st->ins, LS_LOG_ERROR, "listen %s: expected host:port or [v6]:port", addr);
         return -1;
     }
@@ -570,25 +484,10 @@ static int open_listener(struct tcp_state *st)
     if (fd >= 0 || errno != ENOENT) {
         return fd;
     }
-    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-    if (rc != 0) {
-        ls_log(st->ins, LS_LOG_ERROR, "listen %s: %s", addr, gai_strerror(rc));
-        return -1;
-    }
-    for (int pass = 0; pass < 2 && fd < 0; pass++) {
-        for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-            if ((ai->ai_family == AF_INET6) != (pass == 0)) {
-                continue;
-            }
-            fd = listen_on(ai, host[0] == '\0', (int)st->conf->backlog);
-            if (fd < 0 && err == 0) {
-                err = errno; /* report the first failure: the preferred address's */
-            }
-        }
-    }
-    freeaddrinfo(res);
+    fd = ls_net_bind(host, port, SOCK_STREAM, (int)st->conf->backlog, &rc);
     if (fd < 0) {
-        ls_log(st->ins, LS_LOG_ERROR, "listen %s: %s", addr, strerror(err ? err : EADDRNOTAVAIL));
+        ls_log(st->ins, LS_LOG_ERROR, "listen %s: %s", addr,
+               rc != 0 ? gai_strerror(rc) : strerror(errno));
     }
     return fd;
 }
@@ -641,7 +540,7 @@ static int tcp_start(struct ls_instance *ins, void *state)
         return LS_ERROR;
     }
     if (getsockname(st->listen_fd, (struct sockaddr *)&ss, &sl) == 0) {
-        format_sockaddr(&ss, bound, sizeof bound);
+        ls_net_format_sockaddr(&ss, bound, sizeof bound);
     } else {
         snprintf(bound, sizeof bound, "%s", st->conf->listen);
     }

@@ -36,14 +36,12 @@
 
 #include <logstream/plugin.h>
 
+#include "net.h"
 #include "sdsock.h"
 
-#define SLOT_BYTES_MAX (4u * 1024 * 1024) /* all slots together, at most */
-#define SLOTS_MAX      64
-#define CMSG_BYTES     64
-#define READ_BUDGET    4096  /* datagrams per wake-up, so timers and batches get a turn */
-#define DRAIN_MAX      65536 /* datagrams read at stop */
-#define PEER_SIZE      (INET6_ADDRSTRLEN + 16)
+#define CMSG_BYTES  64
+#define READ_BUDGET 4096  /* datagrams per wake-up, so timers and batches get a turn */
+#define DRAIN_MAX   65536 /* datagrams read at stop */
 
 struct udp_conf {
     char *listen;
@@ -80,16 +78,11 @@ struct udp_state {
     const struct udp_conf *conf;
     int fd;
     struct ls_watch *watch;
-    size_t nslots;
-    struct mmsghdr *msgs;
-    struct iovec *iov;
-    struct sockaddr_storage *names;
-    char *bufs;                        /* nslots * max_message */
-    char *cbufs;                       /* nslots * CMSG_BYTES */
+    struct ls_dgram_batch batch;       /* max_message bytes a slot, senders' addresses */
     uint32_t drops_seen;               /* the kernel's cumulative drop count, as last reported */
     struct sockaddr_storage last_addr; /* the sender `last_peer` was formatted from */
     socklen_t last_addr_len;
-    char last_peer[PEER_SIZE];
+    char last_peer[LS_NET_ADDR_SIZE];
     struct ls_counter *kernel_drops, *truncated;
 };
 
@@ -104,59 +97,16 @@ static void *xcalloc(size_t n, size_t size)
     return p;
 }
 
-/* "127.0.0.1:5000", "[::1]:5000"; IPv4-mapped IPv6 senders are shown as IPv4. */
-static void format_sockaddr(const struct sockaddr_storage *ss, char *out, size_t size)
-{
-    char host[INET6_ADDRSTRLEN];
-
-    if (ss->ss_family == AF_INET) {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
-        inet_ntop(AF_INET, &sin->sin_addr, host, sizeof host);
-        snprintf(out, size, "%s:%u", host, (unsigned)ntohs(sin->sin_port));
-    } else if (ss->ss_family == AF_INET6) {
-        const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
-        if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-            inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], host, sizeof host);
-            snprintf(out, size, "%s:%u", host, (unsigned)ntohs(sin6->sin6_port));
-        } else {
-            inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof host);
-            snprintf(out, size, "[%s]:%u", host, (unsigned)ntohs(sin6->sin6_port));
-        }
-    } else {
-        snprintf(out, size, "unknown");
-    }
-}
-
 /* ---- reading ----------------------------------------------------------------------------- */
 
-/* Receive up to nslots datagrams; returns how many, 0 when none is queued, -1 on error. */
+/* Receive up to one batch of datagrams; returns how many, 0 when none is queued, -1 on
+ * error. */
 static int receive(struct udp_state *st)
 {
-    size_t max = (size_t)st->conf->max_message;
-    int n;
+    int n = ls_dgram_batch_recv(&st->batch, st->fd);
 
-    for (size_t i = 0; i < st->nslots; i++) {
-        struct msghdr *h = &st->msgs[i].msg_hdr;
-        st->iov[i].iov_base = st->bufs + i * max;
-        st->iov[i].iov_len = max;
-        h->msg_name = &st->names[i];
-        h->msg_namelen = sizeof st->names[i];
-        h->msg_iov = &st->iov[i];
-        h->msg_iovlen = 1;
-        h->msg_control = st->cbufs + i * CMSG_BYTES;
-        h->msg_controllen = CMSG_BYTES;
-        h->msg_flags = 0;
-        st->msgs[i].msg_len = 0;
-    }
-    do {
-        n = recvmmsg(st->fd, st->msgs, (unsigned)st->nslots, MSG_DONTWAIT, NULL);
-    } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return 0;
-        }
         ls_log(st->ins, LS_LOG_ERROR, "recvmmsg on %s: %s", st->conf->listen, strerror(errno));
-        return -1;
     }
     return n;
 }
@@ -180,22 +130,22 @@ static void account_drops(struct udp_state *st, struct msghdr *h)
 
 static const char *peer_of(struct udp_state *st, size_t i)
 {
-    const struct msghdr *h = &st->msgs[i].msg_hdr;
+    const struct sockaddr_storage *name = &st->batch.names[i];
+    const struct msghdr *h = &st->batch.msgs[i].msg_hdr;
 
-    if (h->msg_namelen != st->last_addr_len ||
-        memcmp(&st->names[i], &st->last_addr, h->msg_namelen) != 0) {
-        memcpy(&st->last_addr, &st->names[i], h->msg_namelen);
+    if (h->msg_namelen != st->last_addr_len || memcmp(name, &st->last_addr, h->msg_namelen) != 0) {
+        memcpy(&st->last_addr, name, h->msg_namelen);
         st->last_addr_len = h->msg_namelen;
-        format_sockaddr(&st->names[i], st->last_peer, sizeof st->last_peer);
+        ls_net_format_sockaddr(name, st->last_peer, sizeof st->last_peer);
     }
     return st->last_peer;
 }
 
 static void emit_slot(struct udp_state *st, size_t i, int64_t received)
 {
-    struct msghdr *h = &st->msgs[i].msg_hdr;
-    const char *data = st->bufs + i * (size_t)st->conf->max_message;
-    size_t len = st->msgs[i].msg_len;
+    struct msghdr *h = &st->batch.msgs[i].msg_hdr;
+    const char *data = ls_dgram_batch_data(&st->batch, i);
+    size_t len = st->batch.msgs[i].msg_len;
     int truncated = (h->msg_flags & MSG_TRUNC) != 0 || len > st->conf->max_message;
     struct ls_record *r;
 
@@ -239,7 +189,7 @@ static size_t read_some(struct udp_state *st, size_t budget)
             emit_slot(st, (size_t)i, received);
         }
         done += (size_t)n;
-        if ((size_t)n < st->nslots) {
+        if ((size_t)n < st->batch.nslots) {
             break; /* the queue is empty for now: no recvmmsg just to hear EAGAIN */
         }
     }
@@ -256,92 +206,14 @@ static void on_readable(struct ls_watch *w, int fd, unsigned events, void *arg)
 
 /* ---- the socket -------------------------------------------------------------------------- */
 
-/* Split "host:port", "[v6]:port", "*:port" or ":port"; host "" means every address. */
-static int split_address(const char *addr, char *host, size_t hsize, char *port, size_t psize)
-{
-    const char *colon;
-    size_t hlen;
-
-    if (addr[0] == '[') {
-        const char *end = strchr(addr, ']');
-        if (!end || end[1] != ':') {
-            return -1;
-        }
-        hlen = (size_t)(end - addr - 1);
-        addr++;
-        colon = end + 1;
-    } else {
-        colon = strrchr(addr, ':');
-        if (!colon || memchr(addr, ':', (size_t)(colon - addr))) {
-            return -1;
-        }
-        hlen = (size_t)(colon - addr);
-    }
-    if (hlen >= hsize || strlen(colon + 1) >= psize || colon[1] == '\0') {
-        return -1;
-    }
-    memcpy(host, addr, hlen);
-    host[hlen] = '\0';
-    if (strcmp(host, "*") == 0) {
-        host[0] = '\0';
-    }
-    strcpy(port, colon + 1);
-    return 0;
-}
-
-/* socket + bind one address; returns the fd or -1 with errno set. */
-static int bind_one(const struct addrinfo *ai, int wildcard)
-{
-    int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-    int zero = 0, err;
-
-    if (fd < 0) {
-        return -1;
-    }
-    /* "*:port" on an IPv6 socket takes IPv4 senders too. */
-    if (wildcard && ai->ai_family == AF_INET6 &&
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof zero) < 0) {
-        goto out_close;
-    }
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-        goto out_close;
-    }
-    return fd;
-
-out_close:
-    err = errno;
-    close(fd);
-    errno = err;
-    return -1;
-}
-
 /* Bind the first usable address; IPv6 first for the wildcard. */
 static int bind_address(struct udp_state *st, const char *host, const char *port)
 {
-    struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    int rc, fd = -1, err = 0;
+    int rc, fd = ls_net_bind(host, port, SOCK_DGRAM, 0, &rc);
 
-    rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res);
-    if (rc != 0) {
-        ls_log(st->ins, LS_LOG_ERROR, "listen %s: %s", st->conf->listen, gai_strerror(rc));
-        return -1;
-    }
-    for (int pass = 0; pass < 2 && fd < 0; pass++) {
-        for (const struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
-            if ((ai->ai_family == AF_INET6) != (pass == 0)) {
-                continue;
-            }
-            fd = bind_one(ai, host[0] == '\0');
-            if (fd < 0 && err == 0) {
-                err = errno; /* report the first failure: the preferred address's */
-            }
-        }
-    }
-    freeaddrinfo(res);
     if (fd < 0) {
         ls_log(st->ins, LS_LOG_ERROR, "listen %s: %s", st->conf->listen,
-               strerror(err ? err : EADDRNOTAVAIL));
+               rc != 0 ? gai_strerror(rc) : strerror(errno));
     }
     return fd;
 }
@@ -352,7 +224,7 @@ static int open_socket(struct udp_state *st)
     char host[256], port[16];
     int fd;
 
-    if (split_address(st->conf->listen, host, sizeof host, port, sizeof port) < 0) {
+    if (ls_net_split_address(st->conf->listen, host, sizeof host, port, sizeof port) < 0) {
         ls_log(st->ins, LS_LOG_ERROR, "listen %s: expected host:port or [v6]:port",
                st->conf->listen);
         return -1;
@@ -426,18 +298,11 @@ static int udp_init(struct ls_instance *ins, const void *conf, void **state)
 static int udp_start(struct ls_instance *ins, void *state)
 {
     struct udp_state *st = state;
-    size_t max = (size_t)st->conf->max_message;
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    char bound[PEER_SIZE];
+    char bound[LS_NET_ADDR_SIZE];
 
-    st->nslots = SLOT_BYTES_MAX / max;
-    st->nslots = st->nslots > SLOTS_MAX ? SLOTS_MAX : st->nslots < 1 ? 1 : st->nslots;
-    st->msgs = xcalloc(st->nslots, sizeof *st->msgs);
-    st->iov = xcalloc(st->nslots, sizeof *st->iov);
-    st->names = xcalloc(st->nslots, sizeof *st->names);
-    st->bufs = xcalloc(st->nslots, max);
-    st->cbufs = xcalloc(st->nslots, CMSG_BYTES);
+    ls_dgram_batch_init(&st->batch, (size_t)st->conf->max_message, CMSG_BYTES, 1);
     st->fd = open_socket(st);
     if (st->fd < 0 || setup_socket(st) < 0) {
         return LS_ERROR; /* fini closes the socket */
@@ -448,7 +313,7 @@ static int udp_start(struct ls_instance *ins, void *state)
         return LS_ERROR;
     }
     if (getsockname(st->fd, (struct sockaddr *)&ss, &sl) == 0) {
-        format_sockaddr(&ss, bound, sizeof bound);
+        ls_net_format_sockaddr(&ss, bound, sizeof bound);
     } else {
         snprintf(bound, sizeof bound, "%s", st->conf->listen);
     }
@@ -485,11 +350,7 @@ static void udp_fini(struct ls_instance *ins, void *state)
     if (st->fd >= 0) {
         close(st->fd);
     }
-    free(st->msgs);
-    free(st->iov);
-    free(st->names);
-    free(st->bufs);
-    free(st->cbufs);
+    ls_dgram_batch_release(&st->batch);
     free(st);
 }
 

@@ -26,49 +26,18 @@
 #include "unix.h"
 #include "unix_msg.h"
 
-#define SLOT_BYTES_MAX (4u * 1024 * 1024) /* all slots together, at most */
-#define SLOTS_MAX      64
-#define READ_BUDGET    4096      /* datagrams per wake-up, so timers and batches get a turn */
-#define DRAIN_MAX      65536     /* datagrams read at stop */
-#define DROP_POLL_NS   2000000LL /* on_queue_full: drop - how often the socket is emptied */
+#define READ_BUDGET  4096      /* datagrams per wake-up, so timers and batches get a turn */
+#define DRAIN_MAX    65536     /* datagrams read at stop */
+#define DROP_POLL_NS 2000000LL /* on_queue_full: drop - how often the socket is emptied */
 
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n, size);
-
-    if (!p) {
-        fprintf(stderr, "logstream: unix: out of memory allocating %zu bytes\n", n * size);
-        abort();
-    }
-    return p;
-}
-
-/* Receive up to nslots datagrams; returns how many, 0 when none is queued, -1 on error. */
+/* Receive up to one batch of datagrams; returns how many, 0 when none is queued, -1 on
+ * error. */
 static int receive(struct unix_state *st)
 {
-    size_t max = (size_t)st->conf->max_message;
-    int n;
+    int n = ls_dgram_batch_recv(&st->batch, st->fd);
 
-    for (size_t i = 0; i < st->nslots; i++) {
-        struct msghdr *h = &st->msgs[i].msg_hdr;
-        st->iov[i].iov_base = st->bufs + i * max;
-        st->iov[i].iov_len = max;
-        h->msg_iov = &st->iov[i];
-        h->msg_iovlen = 1;
-        h->msg_control = st->cbufs + i * UNIX_CMSG_SIZE;
-        h->msg_controllen = UNIX_CMSG_SIZE;
-        h->msg_flags = 0;
-        st->msgs[i].msg_len = 0;
-    }
-    do {
-        n = recvmmsg(st->fd, st->msgs, (unsigned)st->nslots, MSG_DONTWAIT, NULL);
-    } while (n < 0 && errno == EINTR);
     if (n < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return 0;
-        }
         ls_log(st->ins, LS_LOG_ERROR, "recvmmsg on %s: %s", st->conf->path, strerror(errno));
-        return -1;
     }
     return n;
 }
@@ -91,9 +60,9 @@ static void credentials(struct msghdr *h, struct unix_cred *cred)
 
 static void emit_slot(struct unix_state *st, size_t i, int64_t received)
 {
-    struct msghdr *h = &st->msgs[i].msg_hdr;
-    const char *data = st->bufs + i * (size_t)st->conf->max_message;
-    size_t len = st->msgs[i].msg_len;
+    struct msghdr *h = &st->batch.msgs[i].msg_hdr;
+    const char *data = ls_dgram_batch_data(&st->batch, i);
+    size_t len = st->batch.msgs[i].msg_len;
     int truncated = (h->msg_flags & MSG_TRUNC) != 0;
     struct unix_cred cred;
 
@@ -110,6 +79,22 @@ static void emit_slot(struct unix_state *st, size_t i, int64_t received)
     unix_emit(st, data, len, truncated, &cred, received);
 }
 
+/* Receive and emit one batch; returns its size, 0 when none is queued, -1 on error. */
+static int read_batch(struct unix_state *st)
+{
+    int n = receive(st);
+    int64_t received;
+
+    if (n <= 0) {
+        return n;
+    }
+    received = ls_now();
+    for (int i = 0; i < n; i++) {
+        emit_slot(st, (size_t)i, received);
+    }
+    return n;
+}
+
 /* Read and emit up to `budget` datagrams; stop early once the input is paused (what was
  * already received is still emitted: at most one recvmmsg batch past the queue's bound).
  * Returns the number of datagrams read. */
@@ -118,18 +103,13 @@ static size_t read_some(struct unix_state *st, size_t budget)
     size_t done = 0;
 
     while (done < budget && !ls_input_paused(st->ins)) {
-        int n = receive(st);
-        int64_t received;
+        int n = read_batch(st);
 
         if (n <= 0) {
             break;
         }
-        received = ls_now();
-        for (int i = 0; i < n; i++) {
-            emit_slot(st, (size_t)i, received);
-        }
         done += (size_t)n;
-        if ((size_t)n < st->nslots) {
+        if ((size_t)n < st->batch.nslots) {
             break; /* the queue is empty for now: no recvmmsg just to hear EAGAIN */
         }
     }
@@ -156,7 +136,7 @@ static void discard_queued(struct unix_state *st)
 {
     uint64_t dropped = 0;
 
-    for (size_t k = 0; k < READ_BUDGET; k += st->nslots) {
+    for (size_t k = 0; k < READ_BUDGET; k += st->batch.nslots) {
         int n = receive(st);
         if (n <= 0) {
             break;
@@ -196,20 +176,9 @@ static void on_drop_timer(struct ls_timer *t, void *arg)
 
 int unix_dgram_start(struct unix_state *st)
 {
-    size_t max = (size_t)st->conf->max_message;
     int one = 1;
 
-    st->nslots = SLOT_BYTES_MAX / max;
-    if (st->nslots > SLOTS_MAX) {
-        st->nslots = SLOTS_MAX;
-    }
-    if (st->nslots == 0) {
-        st->nslots = 1;
-    }
-    st->msgs = xcalloc(st->nslots, sizeof *st->msgs);
-    st->iov = xcalloc(st->nslots, sizeof *st->iov);
-    st->bufs = xcalloc(st->nslots, max);
-    st->cbufs = xcalloc(st->nslots, UNIX_CMSG_SIZE);
+    ls_dgram_batch_init(&st->batch, (size_t)st->conf->max_message, UNIX_CMSG_SIZE, 0);
     if (setsockopt(st->fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0) {
         ls_log(st->ins, LS_LOG_ERROR, "socket %s: SO_PASSCRED: %s", st->conf->path,
                strerror(errno));
@@ -234,20 +203,15 @@ void unix_dgram_drain(struct unix_state *st)
 {
     size_t total = 0;
 
-    if (st->fd < 0 || !st->msgs) {
+    if (st->fd < 0 || !st->batch.msgs) {
         return;
     }
     /* Stopping: read what is queued even past the queue bound; the core drains after us. */
     for (;;) {
-        int n = receive(st);
-        int64_t received;
+        int n = read_batch(st);
 
         if (n <= 0) {
             break;
-        }
-        received = ls_now();
-        for (int i = 0; i < n; i++) {
-            emit_slot(st, (size_t)i, received);
         }
         total += (size_t)n;
         if (total >= DRAIN_MAX) {
@@ -260,12 +224,5 @@ void unix_dgram_drain(struct unix_state *st)
 
 void unix_dgram_release(struct unix_state *st)
 {
-    free(st->msgs);
-    free(st->iov);
-    free(st->bufs);
-    free(st->cbufs);
-    st->msgs = NULL;
-    st->iov = NULL;
-    st->bufs = NULL;
-    st->cbufs = NULL;
+    ls_dgram_batch_release(&st->batch);
 }

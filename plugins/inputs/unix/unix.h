@@ -16,6 +16,7 @@
 #include <logstream/plugin.h>
 
 #include "framer.h"
+#include "net.h"
 
 enum unix_mode { UNIX_MODE_DGRAM = 0, UNIX_MODE_STREAM = 1 };
 enum unix_on_full { UNIX_ON_FULL_DROP = 0, UNIX_ON_FULL_BLOCK = 1 };
@@ -56,11 +57,7 @@ struct unix_state {
     char *scratch; /* max_message + LS_UNIX_PID_GROW bytes for the pid rewrite */
 
     /* datagram mode */
-    size_t nslots;
-    struct mmsghdr *msgs;
-    struct iovec *iov;
-    char *bufs;                  /* nslots * max_message */
-    char *cbufs;                 /* nslots * UNIX_CMSG_SIZE */
+    struct ls_dgram_batch batch; /* max_message bytes a slot; no sender addresses */
     struct ls_timer *drop_timer; /* on_queue_full: drop */
     int drop_armed;              /* drop_timer is armed */
     int active;                  /* datagrams were read since the timer last looked */
