@@ -20,37 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "net.h"
 #include "sysout.h"
-
-/* Split "host:port" or "[v6]:port". */
-static int split_address(const char *addr, char *host, size_t hsize, char *port, size_t psize)
-{
-    const char *colon;
-    size_t hlen;
-
-    if (addr[0] == '[') {
-        const char *end = strchr(addr, ']');
-        if (!end || end[1] != ':') {
-            return -1;
-        }
-        hlen = (size_t)(end - addr - 1);
-        addr++;
-        colon = end + 1;
-    } else {
-        colon = strrchr(addr, ':');
-        if (!colon || memchr(addr, ':', (size_t)(colon - addr))) {
-            return -1;
-        }
-        hlen = (size_t)(colon - addr);
-    }
-    if (hlen == 0 || hlen >= hsize || colon[1] == '\0' || strlen(colon + 1) >= psize) {
-        return -1;
-    }
-    memcpy(host, addr, hlen);
-    host[hlen] = '\0';
-    strcpy(port, colon + 1);
-    return 0;
-}
 
 static void set_why(char *why, size_t whylen, int err)
 {
@@ -116,7 +87,9 @@ static int open_inet(struct sysout *s, int *fd, char *why, size_t whylen)
     int rc;
 
     *fd = -1;
-    if (split_address(s->conf->address, host, sizeof host, port, sizeof port) < 0) {
+    /* a destination needs a host: "*:514" or ":514" name none */
+    if (ls_net_split_address(s->conf->address, host, sizeof host, port, sizeof port) < 0 ||
+        host[0] == '\0') {
         snprintf(why, whylen, "expected host:port or [v6]:port");
         return -1;
     }
