@@ -420,9 +420,7 @@ static void route_batch(struct ls_input *in, struct ls_batch *b)
         } else {
             ls_batch_ref(b);
         }
-        res = ls_queue_push(&rt->out->q, send,
-                            (in->ins.plugin->flags & LS_PLUGIN_DATAGRAM) ? NULL : &rt->waiter,
-                            &evicted);
+        res = ls_queue_push(&rt->out->q, send, in->datagram ? NULL : &rt->waiter, &evicted);
         if (evicted) {
             ls_count_drop(&rt->out->ins, "evicted", evicted);
         }
@@ -490,6 +488,13 @@ LS_EXPORT struct ls_record *ls_input_append(struct ls_instance *ins, const void 
 LS_EXPORT struct ls_batch *ls_input_batch(struct ls_instance *ins)
 {
     return ins->in ? ins->in->cur : NULL;
+}
+
+LS_EXPORT void ls_input_set_datagram(struct ls_instance *ins, int datagram)
+{
+    if (ins->in) { /* NULL under --check, where nothing runs */
+        ins->in->datagram = datagram != 0;
+    }
 }
 
 LS_EXPORT void ls_input_set_token(struct ls_instance *ins, uint64_t token)

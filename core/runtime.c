@@ -260,6 +260,7 @@ static struct ls_input *input_new(struct ls_model_instance *mi, const char *pipe
     ins->in = in;
     ins->base = new_base();
     atomic_init(&in->blocked, 0);
+    in->datagram = (mi->plugin->flags & LS_PLUGIN_DATAGRAM) != 0;
     in->batch_records = (size_t)svc->batch_max_records;
     in->batch_bytes = (size_t)svc->batch_max_bytes;
     in->batch_timeout = svc->batch_timeout;

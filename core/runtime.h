@@ -77,6 +77,7 @@ struct ls_input {
     struct event *idle_ev, *timeout_ev, *resume_ev;
     atomic_int blocked; /* queues this input waits on */
     int paused;         /* READ watches suspended */
+    int datagram;       /* cannot push back: drop on a full queue (plugin flag or per instance) */
     int started;
     size_t batch_records, batch_bytes;
     int64_t batch_timeout;

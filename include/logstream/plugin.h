@@ -42,7 +42,7 @@ extern "C" {
 #define LS_ABI_MAJOR 1
 #define LS_ABI_MINOR                                                                               \
     1 /* 1.1: ls_plugin.ack, ls_input_set_token(), ls_input_batch(),                               \
-       * ls_state_dir() */
+       * ls_state_dir(), ls_input_set_datagram() */
 
 #if defined(__GNUC__) || defined(__clang__)
 #define LS_EXPORT       __attribute__((visibility("default")))
@@ -335,6 +335,12 @@ LS_EXPORT struct ls_record *ls_input_append(struct ls_instance *ins, const void 
  * can add fields (ls_record_add_field) and bytes (ls_batch_strdup) to its records. Valid until
  * the next ls_input_* call; NULL when no batch is open. Instance thread only. (ABI 1.1) */
 LS_EXPORT struct ls_batch *ls_input_batch(struct ls_instance *ins);
+
+/* The same as the plugin flag LS_PLUGIN_DATAGRAM, for one instance: this instance cannot push
+ * back, so when a queue it feeds is full its batches are dropped and counted (reason
+ * "queue_full") instead of the instance being paused. For plugins whose instances differ (a
+ * unix socket in datagram or stream mode). Call from init or start. (ABI 1.1) */
+LS_EXPORT void ls_input_set_datagram(struct ls_instance *ins, int datagram);
 
 /* Inputs with an `ack` callback (ABI 1.1): attach `token` to the open batch (the last call
  * before the batch closes wins); a batch without one acks with the previous batch's token.

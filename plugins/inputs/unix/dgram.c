@@ -6,12 +6,11 @@
  * at most 4 MiB; pages are touched only as long datagrams arrive). A longer datagram is cut
  * at max_message (MSG_TRUNC), flagged truncated and counted.
  *
- * A full queue. The core suspends this input's READ watch: the plugin is not flagged
- * LS_PLUGIN_DATAGRAM, because the same plugin serves stream mode, which must push back. With
- * on_queue_full: block nothing more is read; the kernel queue fills and senders wait in send(2), as
- * under rsyslog. With on_queue_full: drop (the default) a timer empties the socket every
- * DROP_POLL_NS while the input is paused and counts what it discards (reason "queue_full"),
- * so senders wait at most about that long.
+ * A full queue. With on_queue_full: drop (the default) the instance is marked datagram
+ * (ls_input_set_datagram): the core never pauses it and drops, and counts, the batches that find
+ * a queue full (reason "queue_full"), so senders never wait. With on_queue_full: block the core
+ * suspends this input's READ watch as for a stream: nothing more is read, the kernel queue fills
+ * and senders wait in send(2), as under rsyslog.
  */
 #define _GNU_SOURCE
 
@@ -26,9 +25,8 @@
 #include "unix.h"
 #include "unix_msg.h"
 
-#define READ_BUDGET  4096      /* datagrams per wake-up, so timers and batches get a turn */
-#define DRAIN_MAX    65536     /* datagrams read at stop */
-#define DROP_POLL_NS 2000000LL /* on_queue_full: drop - how often the socket is emptied */
+#define READ_BUDGET 4096  /* datagrams per wake-up, so timers and batches get a turn */
+#define DRAIN_MAX   65536 /* datagrams read at stop */
 
 /* Receive up to one batch of datagrams; returns how many, 0 when none is queued, -1 on
  * error. */
@@ -124,54 +122,6 @@ static void on_readable(struct ls_watch *w, int fd, unsigned events, void *arg)
     (void)fd;
     (void)events;
     read_some(st, READ_BUDGET);
-    if (st->drop_timer && !st->drop_armed) {
-        st->drop_armed = 1;
-        ls_timer_arm(st->drop_timer, DROP_POLL_NS);
-    }
-    st->active = 1;
-}
-
-/* Empty the socket without keeping what it held; count it. */
-static void discard_queued(struct unix_state *st)
-{
-    uint64_t dropped = 0;
-
-    for (size_t k = 0; k < READ_BUDGET; k += st->batch.nslots) {
-        int n = receive(st);
-        if (n <= 0) {
-            break;
-        }
-        dropped += (uint64_t)n;
-    }
-    if (dropped) {
-        ls_count_drop(st->ins, "queue_full", dropped);
-    }
-}
-
-/* on_queue_full: drop. A pause starts only when one of this input's batches closes into a full
- * queue, which can happen on the core's idle or timeout close, after on_readable returned. So
- * while datagrams keep coming this timer looks every DROP_POLL_NS; while the input is paused
- * it empties the socket; once the input has been quiet for a tick it closes the open batch
- * itself (ls_input_flush) and, if that did not pause the input, goes to sleep until the next
- * datagram. */
-static void on_drop_timer(struct ls_timer *t, void *arg)
-{
-    struct unix_state *st = arg;
-
-    if (!ls_input_paused(st->ins)) {
-        if (st->active) {
-            st->active = 0;
-            ls_timer_arm(t, DROP_POLL_NS);
-            return;
-        }
-        ls_input_flush(st->ins);
-        if (!ls_input_paused(st->ins)) {
-            st->drop_armed = 0;
-            return;
-        }
-    }
-    discard_queued(st);
-    ls_timer_arm(t, DROP_POLL_NS);
 }
 
 int unix_dgram_start(struct unix_state *st)
@@ -184,13 +134,7 @@ int unix_dgram_start(struct unix_state *st)
                strerror(errno));
         return LS_ERROR;
     }
-    if (st->conf->on_full == UNIX_ON_FULL_DROP) {
-        st->drop_timer = ls_timer_new(st->ins, on_drop_timer, st);
-        if (!st->drop_timer) {
-            ls_log(st->ins, LS_LOG_ERROR, "socket %s: cannot create a timer", st->conf->path);
-            return LS_ERROR;
-        }
-    }
+    ls_input_set_datagram(st->ins, st->conf->on_full == UNIX_ON_FULL_DROP);
     st->watch = ls_watch_new(st->ins, st->fd, LS_WATCH_READ, on_readable, st);
     if (!st->watch) {
         ls_log(st->ins, LS_LOG_ERROR, "socket %s: cannot watch the socket", st->conf->path);

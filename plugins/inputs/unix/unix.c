@@ -251,8 +251,6 @@ static void unix_stop(struct ls_instance *ins, void *state)
     (void)ins;
     ls_watch_free(st->watch);
     st->watch = NULL;
-    ls_timer_free(st->drop_timer);
-    st->drop_timer = NULL;
     if (st->fd >= 0) {
         /* New datagrams now fail with EPIPE at the sender instead of being lost unread. */
         if (st->conf->mode == UNIX_MODE_DGRAM && !st->adopted) {

@@ -58,9 +58,6 @@ struct unix_state {
 
     /* datagram mode */
     struct ls_dgram_batch batch; /* max_message bytes a slot; no sender addresses */
-    struct ls_timer *drop_timer; /* on_queue_full: drop */
-    int drop_armed;              /* drop_timer is armed */
-    int active;                  /* datagrams were read since the timer last looked */
 
     /* stream mode */
     struct unix_conn *conns;
