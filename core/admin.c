@@ -18,21 +18,6 @@ struct ls_admin {
     struct ls_status *st;
 };
 
-static void json_escape(struct ls_sbuf *sb, const char *s)
-{
-    ls_sbuf_addstr(sb, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            ls_sbuf_addf(sb, "\\%c", *p);
-        } else if (*p < 0x20) {
-            ls_sbuf_addf(sb, "\\u%04x", *p);
-        } else {
-            ls_sbuf_add(sb, p, 1);
-        }
-    }
-    ls_sbuf_addstr(sb, "\"");
-}
-
 /* A pipeline runs when every one of its inputs started. */
 static int pipeline_running(const struct ls_runtime *rt, const char *name)
 {
@@ -62,7 +47,7 @@ char *ls_admin_health(const struct ls_status *st, int *code)
     ls_sbuf_addf(&sb, "{\"status\":\"%s\",\"generation\":%lu,\"last_reload_error\":",
                  ok ? "ok" : "degraded", st->generation);
     if (st->last_reload_error) {
-        json_escape(&sb, st->last_reload_error);
+        ls_sbuf_add_json_string(&sb, st->last_reload_error);
     } else {
         ls_sbuf_addstr(&sb, "null");
     }
@@ -70,7 +55,7 @@ char *ls_admin_health(const struct ls_status *st, int *code)
     for (size_t p = 0; rt && p < rt->model->npipelines; p++) {
         const char *name = rt->model->pipelines[p].name;
         ls_sbuf_addstr(&sb, p ? "," : "");
-        json_escape(&sb, name);
+        ls_sbuf_add_json_string(&sb, name);
         ls_sbuf_addf(&sb, ":\"%s\"", pipeline_running(rt, name) ? "running" : "failed");
     }
     ls_sbuf_addstr(&sb, "}}\n");

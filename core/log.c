@@ -44,21 +44,6 @@ LS_EXPORT int ls_log_enabled(int level)
     return level <= ls_log_level();
 }
 
-static void json_str(struct ls_sbuf *sb, const char *s)
-{
-    ls_sbuf_addstr(sb, "\"");
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\') {
-            ls_sbuf_addf(sb, "\\%c", *p);
-        } else if (*p < 0x20) {
-            ls_sbuf_addf(sb, "\\u%04x", *p);
-        } else {
-            ls_sbuf_add(sb, p, 1);
-        }
-    }
-    ls_sbuf_addstr(sb, "\"");
-}
-
 static void emit(int level, const char *prefix, const char *msg)
 {
     struct ls_sbuf sb;
@@ -76,10 +61,10 @@ static void emit(int level, const char *prefix, const char *msg)
                      level_names[level]);
         if (prefix) {
             ls_sbuf_addstr(&sb, ",\"instance\":");
-            json_str(&sb, prefix);
+            ls_sbuf_add_json_string(&sb, prefix);
         }
         ls_sbuf_addstr(&sb, ",\"msg\":");
-        json_str(&sb, msg);
+        ls_sbuf_add_json_string(&sb, msg);
         ls_sbuf_addstr(&sb, "}\n");
     } else {
         ls_sbuf_addf(&sb, "%s.%03ldZ %s %s%s%s\n", ts, now.tv_nsec / 1000000, level_names[level],

@@ -145,6 +145,21 @@ void ls_sbuf_addf(struct ls_sbuf *sb, const char *fmt, ...)
     va_end(ap);
 }
 
+void ls_sbuf_add_json_string(struct ls_sbuf *sb, const char *s)
+{
+    ls_sbuf_addstr(sb, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') {
+            ls_sbuf_addf(sb, "\\%c", *p);
+        } else if (*p < 0x20) {
+            ls_sbuf_addf(sb, "\\u%04x", *p);
+        } else {
+            ls_sbuf_add(sb, p, 1);
+        }
+    }
+    ls_sbuf_addstr(sb, "\"");
+}
+
 char *ls_sbuf_detach(struct ls_sbuf *sb)
 {
     char *p;

@@ -33,6 +33,9 @@ void ls_sbuf_add(struct ls_sbuf *sb, const void *data, size_t len);
 void ls_sbuf_addstr(struct ls_sbuf *sb, const char *s);
 void ls_sbuf_addf(struct ls_sbuf *sb, const char *fmt, ...) LS_PRINTF(2, 3);
 void ls_sbuf_vaddf(struct ls_sbuf *sb, const char *fmt, va_list ap) LS_PRINTF(2, 0);
+/* Append s as a JSON string, quotes included: '"' and '\\' escaped, control characters as
+ * \u00XX. For the daemon's own text (log lines, /health), which is not binary. */
+void ls_sbuf_add_json_string(struct ls_sbuf *sb, const char *s);
 /* Take the buffer (caller frees); sb is left empty. */
 char *ls_sbuf_detach(struct ls_sbuf *sb);
 
