@@ -6,9 +6,9 @@
  * octet_counted), byte 1 seeds the chunk sizes, the rest is the stream.
  * Checks: the stream fed whole and fed in pseudo-random chunks gives the same messages, the
  * same error (and reason) and the same end-of-stream result, and these match the
- * specification in framer.h (an independent reference below); no message is longer than
- * max_line; nothing is emitted after a framing error; the framer never holds more than
- * max_line + 1 bytes (or the 15-byte auto look-ahead).
+ * specification in framer.h (the independent reference in tests/common/framer_ref.h); no
+ * message is longer than max_line; nothing is emitted after a framing error; the framer never
+ * holds more than max_line + 1 bytes (or the 15-byte auto look-ahead).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../plugins/common/framer.h"
+#include "../common/framer_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,96 +77,6 @@ static int same(const struct out *a, const struct out *b)
         }
     }
     return 1;
-}
-
-/* ---- the specification ------------------------------------------------------------------ */
-
-static int is_dig(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int ref_newline(const char *s, size_t len, struct out *o, int *fin)
-{
-    size_t start = 0;
-
-    for (size_t i = 0; i <= len; i++) {
-        size_t n;
-        if (i < len && s[i] != '\n') {
-            continue;
-        }
-        n = i - start;
-        if (i < len && n > 0 && s[i - 1] == '\r') {
-            n--;
-        }
-        if (n > 0) {
-            collect(o, s + start, n > o->max_line ? o->max_line : n, n > o->max_line);
-        }
-        start = i + 1;
-    }
-    *fin = 0;
-    return 0;
-}
-
-static int ref_octet(const char *s, size_t len, struct out *o, int *fin)
-{
-    size_t i = 0;
-
-    *fin = 0;
-    while (i < len) {
-        size_t j = i, v = 0, blen;
-
-        if (s[i] < '1' || s[i] > '9') {
-            return -1;
-        }
-        while (j < len && is_dig(s[j]) && j - i < 9) {
-            v = v * 10 + (size_t)(s[j++] - '0');
-        }
-        if (j == len) {
-            *fin = -1;
-            return 0;
-        }
-        if (s[j] != ' ' || v > o->max_line) {
-            return -1;
-        }
-        j++;
-        if (len - j < v) {
-            if (len > j) {
-                collect(o, s + j, len - j, 1);
-            }
-            *fin = -1;
-            return 0;
-        }
-        blen = v;
-        if (blen > 0 && s[j + blen - 1] == '\n') {
-            blen--;
-            if (blen > 0 && s[j + blen - 1] == '\r') {
-                blen--;
-            }
-        }
-        if (blen > 0) {
-            collect(o, s + j, blen, 0);
-        }
-        i = j + v;
-    }
-    return 0;
-}
-
-static int ref_looks_octet(const char *s, size_t len)
-{
-    size_t d = 0, p, q;
-
-    while (d < len && is_dig(s[d])) {
-        d++;
-    }
-    if (d == 0 || d > 9 || s[0] == '0' || d + 1 >= len || s[d] != ' ' || s[d + 1] != '<') {
-        return 0;
-    }
-    p = q = d + 2;
-    while (q < len && is_dig(s[q])) {
-        q++;
-    }
-    return q > p && q - p <= 3 && q < len && s[q] == '>';
 }
 
 /* ---- running the framer ----------------------------------------------------------------- */
@@ -243,11 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     out_init(&want, len, max_line);
     out_init(&whole, len, max_line);
     out_init(&chunked, len, max_line);
-    if (mode == LS_FRAMING_OCTET_COUNTED || ref_looks_octet(s, len)) {
-        ref_rc = ref_octet(s, len, &want, &ref_fin);
-    } else {
-        ref_rc = ref_newline(s, len, &want, &ref_fin);
-    }
+    ref_rc = ref_frame(mode, s, len, max_line, collect, &want, &ref_fin);
     run(mode, s, len, 0, &whole, &rw);
     run(mode, s, len, data[1] | 1u, &chunked, &rc);
 

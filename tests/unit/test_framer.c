@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "../../plugins/common/framer.h"
+#include "../common/framer_ref.h"
 
 /* ---- a recorder of emitted lines -------------------------------------------------------- */
 
@@ -646,106 +647,6 @@ static void test_mode_names(void **unused)
 
 /* ---- chunking never changes the result ------------------------------------------------- */
 
-/* The specifications, applied to the whole stream at once, written independently of
- * framer.c. Each returns what feed should report: 0, or -1 for a framing error; *fin is what
- * finish should return. */
-static int ref_newline(const char *s, size_t len, size_t max_line, struct lines *out, int *fin)
-{
-    size_t start = 0;
-
-    for (size_t i = 0; i <= len; i++) {
-        size_t n;
-        if (i < len && s[i] != '\n') {
-            continue;
-        }
-        n = i - start;
-        if (i < len && n > 0 && s[i - 1] == '\r') {
-            n--;
-        }
-        if (n > 0) {
-            record(out, s + start, n > max_line ? max_line : n, n > max_line);
-        }
-        start = i + 1;
-    }
-    *fin = 0;
-    return 0;
-}
-
-static int is_dig(char c)
-{
-    return c >= '0' && c <= '9';
-}
-
-static int ref_octet(const char *s, size_t len, size_t max_line, struct lines *out, int *fin)
-{
-    size_t i = 0;
-
-    *fin = 0;
-    while (i < len) {
-        size_t j = i, v = 0, blen;
-
-        if (s[i] < '1' || s[i] > '9') {
-            return -1;
-        }
-        while (j < len && is_dig(s[j]) && j - i < 9) {
-            v = v * 10 + (size_t)(s[j++] - '0');
-        }
-        if (j == len) {
-            *fin = -1; /* ended inside the length */
-            return 0;
-        }
-        if (s[j] != ' ' || v > max_line) {
-            return -1; /* a 10th digit, another byte, or an absurd length */
-        }
-        j++;
-        if (len - j < v) {
-            if (len > j) {
-                record(out, s + j, len - j, 1);
-            }
-            *fin = -1;
-            return 0;
-        }
-        blen = v;
-        if (blen > 0 && s[j + blen - 1] == '\n') {
-            blen--;
-            if (blen > 0 && s[j + blen - 1] == '\r') {
-                blen--;
-            }
-        }
-        if (blen > 0) {
-            record(out, s + j, blen, 0);
-        }
-        i = j + v;
-    }
-    return 0;
-}
-
-static int ref_looks_octet(const char *s, size_t len)
-{
-    size_t d = 0, p, q;
-
-    while (d < len && is_dig(s[d])) {
-        d++;
-    }
-    if (d == 0 || d > 9 || s[0] == '0' || d + 1 >= len || s[d] != ' ' || s[d + 1] != '<') {
-        return 0;
-    }
-    p = q = d + 2;
-    while (q < len && is_dig(s[q])) {
-        q++;
-    }
-    return q > p && q - p <= 3 && q < len && s[q] == '>';
-}
-
-static int reference(int mode, const char *s, size_t len, size_t max_line, struct lines *out,
-                     int *fin)
-{
-    if (mode == LS_FRAMING_OCTET_COUNTED || (mode == LS_FRAMING_AUTO && ref_looks_octet(s, len))) {
-        return ref_octet(s, len, max_line, out, fin);
-    }
-    return ref_newline(s, len, max_line, out, fin);
-}
-
 static uint32_t rng_state = 12345;
 
 static uint32_t rng(void)
@@ -857,7 +758,7 @@ static void random_chunking(int mode, int rounds)
         struct lines want = {0};
         struct run whole, chunked;
         int fin;
-        int rc = reference(mode, s, len, max_line, &want, &fin);
+        int rc = ref_frame(mode, s, len, max_line, record, &want, &fin);
 
         run_framer(mode, max_line, s, len, 0, &whole);
         run_framer(mode, max_line, s, len, 1 + rng() % 30, &chunked);

@@ -15,45 +15,11 @@
 #include "../../plugins/parsers/logfmt/logfmt_parse.h"
 #include "batch.h"
 
-#define RECEIVED 42
-#define NS       1000000000LL
-
-/* ---- allocation counter --------------------------------------------------------------------- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static size_t allocs;
-
-void *__wrap_malloc(size_t n)
-{
-    allocs++;
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    allocs++;
-    return __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    allocs++;
-    return __real_realloc(p, n);
-}
+#define PARSE_TEST_COUNT_ALLOCS /* the test links with --wrap=malloc,calloc,realloc */
+#define PARSE_TEST_ROWS
+#include "../common/parse_test.h"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
-
-static char *def_level[] = {"level", "severity", "lvl"};
-static char *def_message[] = {"msg", "message"};
-static char *def_app[] = {"service", "app", "logger"};
-static char *def_time[] = {"time", "timestamp", "ts"};
-static char *def_host[] = {"host", "hostname"};
 
 static struct ls_logfmt_opts default_opts(void)
 {
@@ -61,11 +27,7 @@ static struct ls_logfmt_opts default_opts(void)
 
     memset(&o, 0, sizeof o);
     o.max_fields = 256;
-    ls_fmap_set(&o.map, LS_FMAP_LEVEL, def_level, 3);
-    ls_fmap_set(&o.map, LS_FMAP_MESSAGE, def_message, 2);
-    ls_fmap_set(&o.map, LS_FMAP_APP, def_app, 3);
-    ls_fmap_set(&o.map, LS_FMAP_TIME, def_time, 3);
-    ls_fmap_set(&o.map, LS_FMAP_HOST, def_host, 2);
+    set_default_map(&o.map);
     return o;
 }
 
@@ -86,26 +48,6 @@ static const char *render_fields(const struct ls_record *r)
     return buf;
 }
 
-static void assert_slice(struct ls_slice s, const char *want)
-{
-    if (!want) {
-        assert_int_equal(s.len, 0);
-        return;
-    }
-    assert_non_null(s.ptr);
-    if (s.len != strlen(want) || memcmp(s.ptr, want, s.len) != 0) {
-        fail_msg("got \"%.*s\", want \"%s\"", (int)s.len, s.ptr, want);
-    }
-}
-
-struct row {
-    const char *line;
-    int severity;
-    const char *message, *app, *host; /* message NULL: unchanged */
-    int64_t time;
-    const char *fields;
-};
-
 static void check_row(const struct ls_logfmt_opts *o, const struct row *t)
 {
     struct ls_batch *b = ls_batch_new("in", "p");
@@ -115,16 +57,7 @@ static void check_row(const struct ls_logfmt_opts *o, const struct row *t)
     if (rc != 0) {
         fail_msg("%s: rc %d", t->line, rc);
     }
-    assert_int_equal(r->severity, t->severity);
-    assert_slice(r->message, t->message ? t->message : t->line);
-    assert_slice(r->app, t->app);
-    assert_slice(r->host, t->host);
-    assert_int_equal(r->time, t->time);
-    assert_int_equal(r->flags, 0);
-    assert_slice(r->raw, t->line);
-    if (strcmp(render_fields(r), t->fields) != 0) {
-        fail_msg("%s:\n got fields: %s\nwant fields: %s", t->line, render_fields(r), t->fields);
-    }
+    check_parsed(t, r, render_fields(r));
     ls_batch_unref(b);
 }
 
@@ -226,16 +159,7 @@ static void expect_failure(const struct ls_logfmt_opts *o, const char *line, int
     if (rc != want_rc) {
         fail_msg("\"%s\": rc %d, want %d", line, rc, want_rc);
     }
-    assert_int_equal(r->severity, LS_SEV_NOTICE);
-    assert_slice(r->message, line);
-    assert_slice(r->host, "h0");
-    assert_slice(r->app, NULL);
-    assert_int_equal(r->time, RECEIVED);
-    assert_int_equal(r->flags, 0);
-    assert_int_equal(r->nfields, 1);
-    assert_ptr_equal(r->fields, pre);
-    assert_ptr_equal(r->fields_tail, pre);
-    assert_null(pre->next);
+    check_kept(r, line, NULL, "h0", pre);
     ls_batch_unref(b);
 }
 
