@@ -15,14 +15,14 @@
 
 #include "../../plugins/common/framer.h"
 
-static int ref_is_dig(char c)
+static inline int ref_is_dig(char c)
 {
     return c >= '0' && c <= '9';
 }
 
 /* Newline framing: never a framing error; *fin is what finish should return (always 0). */
-static int ref_newline(const char *s, size_t len, size_t max_line, ls_framer_emit_fn emit,
-                       void *arg, int *fin)
+static inline int ref_newline(const char *s, size_t len, size_t max_line, ls_framer_emit_fn emit,
+                              void *arg, int *fin)
 {
     size_t start = 0;
 
@@ -46,8 +46,8 @@ static int ref_newline(const char *s, size_t len, size_t max_line, ls_framer_emi
 
 /* Octet-counted framing: returns -1 for a framing error, else 0 with *fin -1 when the stream
  * ends inside a frame. */
-static int ref_octet(const char *s, size_t len, size_t max_line, ls_framer_emit_fn emit, void *arg,
-                     int *fin)
+static inline int ref_octet(const char *s, size_t len, size_t max_line, ls_framer_emit_fn emit,
+                            void *arg, int *fin)
 {
     size_t i = 0;
 
@@ -92,7 +92,7 @@ static int ref_octet(const char *s, size_t len, size_t max_line, ls_framer_emit_
 }
 
 /* Auto mode's choice: does the stream start with "LEN <PRI>"? */
-static int ref_looks_octet(const char *s, size_t len)
+static inline int ref_looks_octet(const char *s, size_t len)
 {
     size_t d = 0, p, q;
 
@@ -111,8 +111,8 @@ static int ref_looks_octet(const char *s, size_t len)
 
 /* The specification of `mode` (LS_FRAMING_*): returns what feed should report, 0 or -1 for a
  * framing error; *fin is what finish should return. */
-static int ref_frame(int mode, const char *s, size_t len, size_t max_line, ls_framer_emit_fn emit,
-                     void *arg, int *fin)
+static inline int ref_frame(int mode, const char *s, size_t len, size_t max_line,
+                            ls_framer_emit_fn emit, void *arg, int *fin)
 {
     if (mode == LS_FRAMING_OCTET_COUNTED || (mode == LS_FRAMING_AUTO && ref_looks_octet(s, len))) {
         return ref_octet(s, len, max_line, emit, arg, fin);

@@ -1,8 +1,8 @@
 /*
  * parse_test.h - helpers shared by the parser unit tests (tests/unit/test_json_parse.c,
- * test_logfmt_parse.c, test_level_parse.c). Include it after <cmocka.h> and the parser's own
- * header, from exactly one .c file per test program. Each part is opted into with a macro
- * defined before the include:
+ * test_logfmt_parse.c, test_level_parse.c, test_syslog_parse.c). Include it after <cmocka.h> and
+ * the parser's own header, from exactly one .c file per test program. Each part is opted into with
+ * a macro defined before the include:
  *
  *   PARSE_TEST_COUNT_ALLOCS  a heap allocation counter, `allocs`: the test must link with
  *                            -Wl,--wrap=malloc -Wl,--wrap=calloc -Wl,--wrap=realloc (the

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../../plugins/common/framer.h"
+#include "../common/framer_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -64,22 +65,9 @@ static void collect(void *arg, const char *line, size_t len, int truncated)
 
 static void reference(const char *s, size_t len, struct out *o)
 {
-    size_t start = 0;
+    int fin;
 
-    for (size_t i = 0; i <= len; i++) {
-        size_t n;
-        if (i < len && s[i] != '\n') {
-            continue;
-        }
-        n = i - start;
-        if (i < len && n > 0 && s[i - 1] == '\r') {
-            n--;
-        }
-        if (n > 0) {
-            collect(o, s + start, n > o->max_line ? o->max_line : n, n > o->max_line);
-        }
-        start = i + 1;
-    }
+    ref_newline(s, len, o->max_line, collect, o, &fin);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -20,34 +20,9 @@
 #include "../../plugins/parsers/syslog/syslog_parse.h"
 #include "../../plugins/parsers/syslog/tz.h"
 
-/* ---- allocation counter (the test links with -Wl,--wrap=malloc,...) ------------------------- */
-
-void *__real_malloc(size_t n);
-void *__real_calloc(size_t n, size_t size);
-void *__real_realloc(void *p, size_t n);
-void *__wrap_malloc(size_t n);
-void *__wrap_calloc(size_t n, size_t size);
-void *__wrap_realloc(void *p, size_t n);
-
-static size_t allocs;
-
-void *__wrap_malloc(size_t n)
-{
-    allocs++;
-    return __real_malloc(n);
-}
-
-void *__wrap_calloc(size_t n, size_t size)
-{
-    allocs++;
-    return __real_calloc(n, size);
-}
-
-void *__wrap_realloc(void *p, size_t n)
-{
-    allocs++;
-    return __real_realloc(p, n);
-}
+/* allocation counter `allocs` (the test links with -Wl,--wrap=malloc,...) */
+#define PARSE_TEST_COUNT_ALLOCS
+#include "../common/parse_test.h"
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
